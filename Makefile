@@ -1,0 +1,70 @@
+# customer360 — the README's two commands (demo, test) and the operator ones.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := true
+DEMO_PERSONS ?= 10000
+DEMO_DAYS ?= 180
+DEMO_START ?= 2026-01-01
+SEED ?= 42
+DATA_DIR ?= data
+
+.PHONY: demo test ui run backfill bench lint lock install generate manifest clean
+
+# The virtual environment, with every dependency at its locked version.
+.venv/.installed: pyproject.toml requirements.lock
+	@test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $@
+
+install: .venv/.installed
+
+# dbt's manifest, which Dagster reads to build the dbt assets.
+manifest: install
+	cd dbt_project && C360_WAREHOUSE=../$(DATA_DIR)/warehouse.duckdb ../.venv/bin/dbt parse --quiet
+
+generate: install
+	$(PY) -m synthetic.generate --out $(DATA_DIR) --persons $(DEMO_PERSONS) --days $(DEMO_DAYS) \
+		--start $(DEMO_START) --seed $(SEED)
+
+# Set-up command 1: everything, end to end, on generated data.
+demo: install manifest
+	@if [ ! -f $(DATA_DIR)/ground_truth/persons.parquet ]; then $(MAKE) --no-print-directory generate; \
+	else echo "Using the dataset already in $(DATA_DIR)/ (make clean to regenerate)."; fi
+	$(PY) -m orchestration.backfill --all-landed
+	$(PY) -m orchestration.summary
+
+# Set-up command 2: the test suite.
+test: install manifest
+	$(PY) -m pytest -q
+
+ui: install manifest
+	.venv/bin/dagster dev -w workspace.yaml
+
+# The nightly job for one day, exactly as the schedule runs it.
+run: install manifest
+	@test -n "$(DATE)" || { echo "usage: make run DATE=YYYY-MM-DD"; exit 2; }
+	.venv/bin/dagster job execute -m orchestration.definitions -j nightly_pipeline --partition $(DATE)
+
+# A date range through Dagster's backfill machinery (the daemon launches the runs, as from the UI).
+backfill: install manifest
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(PY) -m orchestration.backfill --from $(FROM) --to $(TO)
+
+bench: install manifest
+	$(PY) -m benchmarks.run --scale $(or $(SCALE),S)
+
+lint: install
+	.venv/bin/ruff check .
+
+lock: install
+	$(PY) -m pip freeze --exclude-editable | grep -v '^customer360' > requirements.lock.tmp
+	{ echo '# Pinned versions of every dependency (pip constraints): `pip install -c requirements.lock -e .[dev]`.'; \
+	  echo '# Regenerate with `make lock` after changing pyproject.toml.'; cat requirements.lock.tmp; } > requirements.lock
+	rm requirements.lock.tmp
+
+clean:
+	rm -rf $(DATA_DIR) dbt_project/target dbt_project/logs
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Project configuration: pipeline settings and the landing-zone contract."""

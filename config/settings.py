@@ -1,0 +1,47 @@
+"""Loads config/pipeline.yml and resolves the data paths used by every layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def ground_truth(self) -> Path:
+        return self.data_dir / "ground_truth"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+
+def paths() -> Paths:
+    """Paths under C360_DATA_DIR (default: <repo>/data); read at call time so tests can redirect."""
+    return Paths(Path(os.environ.get("C360_DATA_DIR", REPO_ROOT / "data")).resolve())
+
+
+@cache
+def pipeline_config() -> dict:
+    with open(CONFIG_DIR / "pipeline.yml") as f:
+        return yaml.safe_load(f)
+
+
+def partitions_start() -> dt.date:
+    return dt.date.fromisoformat(pipeline_config()["partitions_start"])

@@ -1,0 +1,1 @@
+"""Ingestion: landing-zone files → typed raw tables in the warehouse, with rejects."""

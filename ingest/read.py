@@ -1,0 +1,144 @@
+"""Reads one landing file into an all-text Arrow table, whatever its format.
+
+Every row keeps its 1-based position in the file (`_row_number`) and its original text
+(`_raw`, for rows whose columns could not be parsed; the loader renders the others
+as JSON); rows that cannot even be parsed (malformed CSV, a line that is not JSON,
+invalid UTF-8) carry `_parse_error` so the loader can reject them with that reason.
+Typing against the contract happens later, in SQL (ingest/load.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+META_COLUMNS = ("_row_number", "_raw", "_parse_error")
+
+
+@dataclass
+class ReadResult:
+    table: pa.Table  # contract columns present in the file (strings) + META_COLUMNS
+    columns_in_file: list[str]
+    file_errors: list[str] = field(default_factory=list)
+
+
+def _text_table(columns: dict[str, pa.Array], n: int, row_numbers, raw, errors) -> pa.Table:
+    data = {name: arr.cast(pa.string()) for name, arr in columns.items()}
+    data["_row_number"] = pa.array(row_numbers, type=pa.int64())
+    data["_raw"] = pa.array(raw, type=pa.string()) if raw is not None else pa.nulls(n, pa.string())
+    data["_parse_error"] = pa.array(errors, type=pa.string()) if errors is not None else pa.nulls(n, pa.string())
+    return pa.table(data)
+
+
+def _rejected_lines(lines: list[str], first_row_number: int, reason: str, wanted: list[str]) -> pa.Table:
+    n = len(lines)
+    cols = {c: pa.nulls(n, pa.string()) for c in wanted}
+    return _text_table(cols, n, np.arange(first_row_number, first_row_number + n), lines, [reason] * n)
+
+
+def read_csv(path: Path, wanted: list[str]) -> ReadResult:
+    data = path.read_bytes()
+    if not data.strip():
+        return ReadResult(_text_table({}, 0, [], [], []), [])
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _unparseable_text_file(data, f"invalid UTF-8 ({exc.reason} at byte {exc.start})", wanted, header=True)
+    invalid: list[pcsv.InvalidRow] = []
+
+    def on_invalid(row: pcsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(use_threads=False),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={c: pa.string() for c in wanted},
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        return _unparseable_text_file(data, f"unreadable CSV: {exc}", wanted, header=True)
+    # pyarrow's physical row numbers count the header as row 1.
+    bad_rows = sorted((r.number - 1 if r.number else 0) for r in invalid)
+    total = table.num_rows + len(bad_rows)
+    good_numbers = np.setdiff1d(np.arange(1, total + 1), np.asarray(bad_rows, dtype=np.int64))
+    present = {c: table.column(c) for c in table.column_names if c in wanted}
+    good = _text_table(present, table.num_rows, good_numbers, None, None)
+    parts = [good]
+    if invalid:
+        n = len(invalid)
+        bad = _text_table(
+            {c: pa.nulls(n, pa.string()) for c in present},
+            n,
+            bad_rows,
+            [r.text for r in invalid],
+            [f"malformed CSV row: {r.actual_columns} fields, expected {r.expected_columns}" for r in invalid],
+        )
+        parts.append(bad)
+    return ReadResult(pa.concat_tables(parts).sort_by("_row_number"), table.column_names)
+
+
+def _unparseable_text_file(data: bytes, reason: str, wanted: list[str], header: bool) -> ReadResult:
+    lines = [ln.decode("utf-8", errors="replace") for ln in data.splitlines() if ln.strip()]
+    if header:
+        lines = lines[1:]
+    return ReadResult(_rejected_lines(lines, 1, reason, wanted), [], [reason])
+
+
+def read_jsonl(path: Path, wanted: list[str]) -> ReadResult:
+    raw_lines = path.read_bytes().split(b"\n")
+    texts: list[str] = []
+    errors: list[str | None] = []
+    numbers: list[int] = []
+    for i, line in enumerate(raw_lines, start=1):
+        if not line.strip():
+            continue
+        numbers.append(i)
+        try:
+            texts.append(line.decode("utf-8"))
+            errors.append(None)
+        except UnicodeDecodeError as exc:
+            texts.append(line.decode("utf-8", errors="replace"))
+            errors.append(f"invalid UTF-8 ({exc.reason} at byte {exc.start})")
+    n = len(texts)
+    # JSON parsing and field extraction happen in DuckDB (json_extract_string), vectorised.
+    return ReadResult(
+        _text_table({"_json": pa.array(texts, pa.string())}, n, numbers, texts, errors), ["_json"]
+    )
+
+
+def read_parquet(path: Path, wanted: list[str]) -> ReadResult:
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        reason = f"unreadable Parquet file: {exc}"
+        return ReadResult(_rejected_lines([f"<{path.name}>"], 1, reason, wanted), [], [reason])
+    present = {}
+    for c in table.column_names:
+        if c not in wanted:
+            continue
+        col = table.column(c)
+        if pa.types.is_timestamp(col.type):
+            col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S")
+        present[c] = col
+    n = table.num_rows
+    return ReadResult(_text_table(present, n, np.arange(1, n + 1), None, None), table.column_names)
+
+
+READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
+
+
+def read_landing_file(path: Path, fmt: str, wanted: list[str]) -> ReadResult:
+    return READERS[fmt](path, wanted)

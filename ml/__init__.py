@@ -1,0 +1,1 @@
+"""Plain-Python analytics (no Dagster): identity resolution, features, models."""

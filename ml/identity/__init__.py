@@ -1,0 +1,1 @@
+"""Identity resolution: person-records of every source system → stable customer ids."""
