@@ -25,7 +25,7 @@ class RuleConfig:
     blocked_phones: tuple[str, ...]
 
     @classmethod
-    def from_dict(cls, cfg: dict) -> "RuleConfig":
+    def from_dict(cls, cfg: dict) -> RuleConfig:
         unknown = set(cfg["rules"]) - set(RULE_COLUMNS)
         if unknown:
             raise ValueError(f"unknown identity rules {sorted(unknown)}; known: {sorted(RULE_COLUMNS)}")

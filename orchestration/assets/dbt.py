@@ -1,0 +1,109 @@
+"""dbt models as Dagster assets, split by a selector: incremental models run per
+partition window (a backfill is one run, one dbt invocation); the others are rebuilt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    BackfillPolicy,
+    Config,
+    Output,
+    RetryPolicy,
+)
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_args import build_args, window_vars
+from orchestration.partitions import daily_partitions
+from orchestration.resources import dbt_project, warehouse_path
+
+INCREMENTAL_SELECTOR = "config.materialized:incremental"
+LAYER_OWNERS = {
+    "staging": "team:data-engineering",
+    "intermediate": "team:data-engineering",
+    "marts": "team:analytics",
+}
+
+
+class DbtRunConfig(Config):
+    full_refresh: bool = False
+
+
+class CustomerDbtTranslator(DagsterDbtTranslator):
+    """Asset keys <schema>/<model>, one group per layer (the model's folder)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [LAYER_OWNERS.get(self.get_group_name(dbt_resource_props) or "", "team:data-engineering")]
+
+
+translator = CustomerDbtTranslator()
+
+
+def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator:
+    warehouse_path()  # exports C360_WAREHOUSE for the dbt profile
+    context.log.info(f"dbt {' '.join(args)}")
+    events = list(dbt.cli(args, context=context).stream())
+    relations = {
+        e.output_name: ".".join(context.asset_key_for_output(e.output_name).path)
+        for e in events
+        if isinstance(e, Output)
+    }
+    yield from _attach_counts(events, relations)
+
+
+def _attach_counts(events: list, relations: dict[str, str]) -> Iterator:
+    """Add dagster/row_count to each built table, once dbt has released the warehouse file."""
+    counts: dict[str, int] = {}
+    if relations:
+        with duckdb.connect(warehouse_path(), read_only=True) as con:
+            for output_name, relation in relations.items():
+                try:
+                    counts[output_name] = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+                except duckdb.Error:  # e.g. an ephemeral model
+                    continue
+    for e in events:
+        if isinstance(e, Output) and e.output_name in counts:
+            yield e.with_metadata({**e.metadata, "dagster/row_count": counts[e.output_name]})
+        else:
+            yield e
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=INCREMENTAL_SELECTOR,
+    name="dbt_incremental_models",
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    dagster_dbt_translator=translator,
+    retry_policy=RetryPolicy(max_retries=1, delay=10),
+)
+def dbt_incremental_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    first, last = context.partition_key_range
+    yield from _run_dbt(context, dbt, build_args(window_vars(first, last), config.full_refresh))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=INCREMENTAL_SELECTOR,
+    name="dbt_rebuilt_models",
+    backfill_policy=BackfillPolicy.single_run(),
+    dagster_dbt_translator=translator,
+    retry_policy=RetryPolicy(max_retries=1, delay=10),
+)
+def dbt_rebuilt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    yield from _run_dbt(context, dbt, build_args(None, config.full_refresh))

@@ -1,0 +1,23 @@
+"""Pure helpers that turn a partition window and run config into dbt CLI arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+
+def window_vars(first_day: str, last_day: str) -> dict[str, str]:
+    """dbt vars for the landing days first_day..last_day (inclusive) as a half-open window."""
+    start, end = dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
+    if end < start:
+        raise ValueError(f"partition window ends before it starts: {first_day}..{last_day}")
+    return {"min_date": start.isoformat(), "max_date": (end + dt.timedelta(days=1)).isoformat()}
+
+
+def build_args(dbt_vars: dict[str, str] | None = None, full_refresh: bool = False) -> list[str]:
+    args = ["build"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args

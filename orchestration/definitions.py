@@ -1,0 +1,22 @@
+"""Entry point for `dagster dev -w workspace.yaml` and the CLI."""
+
+from dagster import Definitions, in_process_executor
+
+from orchestration.assets.dbt import dbt_incremental_models, dbt_rebuilt_models
+from orchestration.assets.identity import cluster_size_within_limit, resolved_identities
+from orchestration.assets.ingestion import ingestion_assets
+from orchestration.jobs import nightly_pipeline
+from orchestration.resources import build_resources
+from orchestration.schedules import nightly_schedule
+from orchestration.sensors import record_run_failures
+
+defs = Definitions(
+    assets=[*ingestion_assets, resolved_identities, dbt_rebuilt_models, dbt_incremental_models],
+    asset_checks=[cluster_size_within_limit],
+    jobs=[nightly_pipeline],
+    schedules=[nightly_schedule],
+    sensors=[record_run_failures],
+    resources=build_resources(),
+    # One writer at a time on the DuckDB file: steps run one after another in the run process.
+    executor=in_process_executor,
+)

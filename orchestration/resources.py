@@ -1,0 +1,29 @@
+"""Resources: the DuckDB warehouse and the dbt project/CLI."""
+
+from __future__ import annotations
+
+import os
+
+from dagster_dbt import DbtCliResource, DbtProject
+from dagster_duckdb import DuckDBResource
+
+from config.settings import DBT_PROJECT_DIR, paths
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="duckdb")
+# `dagster dev` re-parses the project on load; elsewhere `make manifest` has parsed it.
+dbt_project.prepare_if_dev()
+
+
+def warehouse_path() -> str:
+    path = paths().warehouse
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The dbt profile reads the same path, so dbt and Python write one warehouse.
+    os.environ["C360_WAREHOUSE"] = str(path)
+    return str(path)
+
+
+def build_resources() -> dict:
+    return {
+        "warehouse": DuckDBResource(database=warehouse_path()),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }
