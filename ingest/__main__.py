@@ -30,8 +30,11 @@ def main() -> None:
             for day in days:
                 r = load_partition(con, e, day, landing)
                 landed, loaded, rejected = landed + r.rows_landed, loaded + r.rows_loaded, rejected + r.rows_rejected
-            print(f"{e.qualified_table:40s} {len(days):4d} files {landed:9d} landed {loaded:9d} loaded {rejected:6d} rejected",
-                  file=sys.stderr)
+            print(
+                f"{e.qualified_table:40s} {len(days):4d} files {landed:9d} landed {loaded:9d} loaded "
+                f"{rejected:6d} rejected",
+                file=sys.stderr,
+            )
 
 
 if __name__ == "__main__":
