@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
@@ -25,5 +27,6 @@ def warehouse_path() -> str:
 def build_resources() -> dict:
     return {
         "warehouse": DuckDBResource(database=warehouse_path()),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        # The dbt of this environment, whether or not the venv is on PATH.
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
     }

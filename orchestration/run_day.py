@@ -1,6 +1,5 @@
 """The landing day a run is about, for assets that are not partitioned themselves."""
 
-from __future__ import annotations
 
 import datetime as dt
 

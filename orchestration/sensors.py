@@ -1,6 +1,5 @@
 """Failed runs are recorded in data/ops/run_failures.jsonl, beside the data an operator checks."""
 
-from __future__ import annotations
 
 import datetime as dt
 import json

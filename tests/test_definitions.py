@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dagster import AssetKey, BackfillPolicyType, build_schedule_context
+from dagster import AssetKey, build_schedule_context
+from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
 from config.contract import entities
 from orchestration.definitions import defs

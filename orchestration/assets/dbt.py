@@ -1,7 +1,6 @@
 """dbt models as Dagster assets, split by a selector: incremental models run per
 partition window (a backfill is one run, one dbt invocation); the others are rebuilt."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any

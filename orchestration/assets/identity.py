@@ -1,6 +1,5 @@
 """Identity resolution between the intermediate layer and the marts."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,

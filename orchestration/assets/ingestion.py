@@ -1,6 +1,5 @@
 """One daily-partitioned asset per landing-zone entity of the contract."""
 
-from __future__ import annotations
 
 import datetime as dt
 
@@ -30,7 +29,6 @@ def _days(context: AssetExecutionContext) -> list[dt.date]:
 def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
     @asset(
         key=["raw", entity.source, entity.name],
-        name=f"{entity.source}__{entity.name}",
         description=(
             f"{entity.description} Loaded from landing/{entity.source}/{entity.name}/<day>.{entity.format}, "
             "typed against the landing contract; rows that break it go to raw.rejects."
