@@ -1,0 +1,103 @@
+{#
+    Engine-specific SQL lives here, behind adapter.dispatch, so the models stay portable
+    (DuckDB today, Spark later). Everything else uses dbt's cross-database macros
+    (dbt.dateadd, dbt.datediff, dbt.date_trunc, dbt.hash, dbt.split_part, dbt.type_*).
+#}
+
+{# Replace every match of a regular expression (DuckDB needs the 'g' flag). #}
+{% macro regex_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regex_replace_all', 'customer360')(expr, pattern, replacement)) }}
+{%- endmacro %}
+{% macro default__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+{%- endmacro %}
+{% macro duckdb__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{# True when the expression matches the regular expression somewhere. #}
+{% macro regex_matches(expr, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'customer360')(expr, pattern)) }}
+{%- endmacro %}
+{% macro default__regex_matches(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern }}')
+{%- endmacro %}
+{% macro duckdb__regex_matches(expr, pattern) -%}
+    regexp_matches({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{# Remove diacritics (é → e). DuckDB has strip_accents; elsewhere a translate() table. #}
+{% macro remove_accents(expr) -%}
+    {{ return(adapter.dispatch('remove_accents', 'customer360')(expr)) }}
+{%- endmacro %}
+{% macro default__remove_accents(expr) -%}
+    translate({{ expr }},
+        'àáâãäåāçćčèéêëēėęìíîïīñńòóôõöøōùúûüūýÿžźżÀÁÂÃÄÅĀÇĆČÈÉÊËĒĖĘÌÍÎÏĪÑŃÒÓÔÕÖØŌÙÚÛÜŪÝŸŽŹŻ',
+        'aaaaaaaccceeeeeeeiiiiinnooooooouuuuuyyzzzAAAAAAACCCEEEEEEEIIIIINNOOOOOOOUUUUUYYZZZ')
+{%- endmacro %}
+{% macro duckdb__remove_accents(expr) -%}
+    strip_accents({{ expr }})
+{%- endmacro %}
+
+{# Median of a numeric expression (an aggregate). #}
+{% macro median(expr) -%}
+    {{ return(adapter.dispatch('median', 'customer360')(expr)) }}
+{%- endmacro %}
+{% macro default__median(expr) -%}
+    percentile_cont(0.5) within group (order by {{ expr }})
+{%- endmacro %}
+{% macro duckdb__median(expr) -%}
+    median({{ expr }})
+{%- endmacro %}
+{% macro spark__median(expr) -%}
+    percentile({{ expr }}, 0.5)
+{%- endmacro %}
+
+{# 64-bit floating point type name. #}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'customer360')()) }}
+{%- endmacro %}
+{% macro default__type_double() -%}
+    double
+{%- endmacro %}
+
+{# Whole hours (fractional) between two timestamps: second - first. #}
+{% macro hours_between(first_ts, second_ts) -%}
+    (cast({{ dbt.datediff(first_ts, second_ts, 'second') }} as {{ type_double() }}) / 3600.0)
+{%- endmacro %}
+
+{# Seconds since 1970-01-01 of a timestamp, as a bigint. #}
+{% macro epoch_seconds(ts) -%}
+    cast({{ dbt.datediff("cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")", ts, 'second') }} as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{# Cast to date (timestamps are naive UTC, so the UTC calendar day). #}
+{% macro to_date(expr) -%}
+    cast({{ expr }} as date)
+{%- endmacro %}
+
+{# Day numbers 1..upper_bound as a relation with column generated_number. #}
+{% macro day_numbers(upper_bound=16384) -%}
+    {{ dbt.generate_series(upper_bound) }}
+{%- endmacro %}
+
+{#
+    Point every row of an activity table at the CURRENT customer id of its person-record
+    (identity resolution may merge or split customers between runs). Runs as a post-hook
+    of fct_customer_activity, so earlier windows never keep a retired customer id.
+#}
+{% macro remap_customer_ids(relation, identity_relation) -%}
+    {{ return(adapter.dispatch('remap_customer_ids', 'customer360')(relation, identity_relation)) }}
+{%- endmacro %}
+{% macro default__remap_customer_ids(relation, identity_relation) -%}
+    update {{ relation }} as activity
+    set customer_id = identity_map.customer_id
+    from {{ identity_relation }} as identity_map
+    where identity_map.source_system = activity.source_system
+      and identity_map.source_record_id = activity.source_record_id
+      and (activity.customer_id is null or activity.customer_id <> identity_map.customer_id)
+{%- endmacro %}
+{% macro spark__remap_customer_ids(relation, identity_relation) -%}
+    {# parquet tables cannot be updated in place: a --full-refresh re-attributes history #}
+    select 1
+{%- endmacro %}

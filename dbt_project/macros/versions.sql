@@ -1,0 +1,47 @@
+{#
+    Versions of a keyed record. A key may land on several days (snapshot entities are
+    re-delivered when they change, a file may be re-delivered): the version with the
+    latest landing day (_partition_date), then the highest _row_number (then the
+    greatest _source_file, for determinism) wins.
+
+    Besides the latest version, staging keeps *first landing* facts of each key
+    (first_landed_date, the landing day of the first version where a condition held and
+    the values of that version). They never change when later data lands, which is what
+    makes the window-incremental marts reproducible: a backfill of day D sees the same
+    facts as the nightly run of D did.
+#}
+
+{# 1 for the latest version of each key (use in a subquery, then filter = 1). #}
+{% macro latest_version_rank(key_columns) -%}
+    row_number() over (
+        partition by {{ key_columns | join(', ') }}
+        order by _partition_date desc, _row_number desc, _source_file desc
+    )
+{%- endmacro %}
+
+{# The first landing day of each key. #}
+{% macro first_landed_date(key_columns) -%}
+    min(_partition_date) over (partition by {{ key_columns | join(', ') }})
+{%- endmacro %}
+
+{# The landing day of the first version where `condition` holds (NULL if none). #}
+{% macro first_landed_where(condition, key_columns) -%}
+    min(case when {{ condition }} then _partition_date end) over (partition by {{ key_columns | join(', ') }})
+{%- endmacro %}
+
+{#
+    The value of `expr` in the first version (in landing order) where `condition` holds.
+    Only meaningful when first_landed_where(condition) is not NULL.
+#}
+{% macro value_at_first_where(expr, condition, key_columns) -%}
+    first_value({{ expr }}) over (
+        partition by {{ key_columns | join(', ') }}
+        order by case when {{ condition }} then 0 else 1 end, _partition_date, _row_number, _source_file
+        rows between unbounded preceding and unbounded following
+    )
+{%- endmacro %}
+
+{# The value of `expr` in the first version of each key. #}
+{% macro value_at_first_version(expr, key_columns) -%}
+    {{ value_at_first_where(expr, '1 = 1', key_columns) }}
+{%- endmacro %}

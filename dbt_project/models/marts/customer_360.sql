@@ -1,0 +1,120 @@
+{#
+    One row per customer: the golden record, the latest daily metrics row and lifetime
+    totals. Rebuilt every run (after the incremental models).
+#}
+with
+
+customers as (
+
+    select * from {{ ref('dim_customer') }}
+
+),
+
+daily_metrics as (
+
+    select * from {{ ref('customer_daily_metrics') }}
+
+),
+
+activities as (
+
+    select * from {{ ref('fct_customer_activity') }}
+    where customer_id is not null
+
+),
+
+latest_metrics as (
+
+    select *
+    from (
+        select
+            daily_metrics.*,
+            row_number() over (partition by customer_id order by date desc) as recency_rank
+        from daily_metrics
+    ) ranked
+    where recency_rank = 1
+
+),
+
+lifetime as (
+
+    select
+        customer_id,
+        sum(case when activity_type = 'order_placed' then 1 else 0 end) as lifetime_orders,
+        sum(case when activity_type in ('order_placed', 'order_returned') then amount else 0 end) as lifetime_revenue,
+        sum(case when activity_type = 'order_returned' then 1 else 0 end) as lifetime_returns,
+        sum(case when activity_type = 'ticket_opened' then 1 else 0 end) as lifetime_tickets,
+        sum(case when activity_type = 'payment_succeeded' then amount else 0 end) as lifetime_payments,
+        min(case when activity_category <> 'operational' then activity_at end) as first_activity_at,
+        max(case when activity_category <> 'operational' then activity_at end) as last_activity_at,
+        count(*) as lifetime_activities
+    from activities
+    group by customer_id
+
+),
+
+final as (
+
+    select
+        customers.customer_id,
+        customers.first_name,
+        customers.last_name,
+        customers.full_name,
+        customers.email,
+        customers.phone,
+        customers.city,
+        customers.postal_code,
+        customers.country,
+        customers.marketing_opt_in,
+        customers.crm_id,
+        customers.billing_account_id,
+        customers.first_seen_date,
+        customers.has_marketing,
+        customers.has_sales,
+        customers.has_support,
+        customers.has_finance,
+        customers.source_record_count,
+        cast(latest_metrics.date as date) as metrics_date,
+        latest_metrics.engagement_score,
+        latest_metrics.experience_score,
+        latest_metrics.has_experience_signal,
+        latest_metrics.is_active,
+        latest_metrics.subscription_status,
+        latest_metrics.active_subscriptions,
+        latest_metrics.current_mrr,
+        latest_metrics.days_since_last_purchase,
+        latest_metrics.days_since_last_engagement,
+        latest_metrics.orders_30d,
+        latest_metrics.revenue_30d,
+        latest_metrics.orders_90d,
+        latest_metrics.revenue_90d,
+        latest_metrics.email_opens_30d,
+        latest_metrics.email_clicks_30d,
+        latest_metrics.web_visits_30d,
+        latest_metrics.event_registrations_90d,
+        latest_metrics.tickets_opened_30d,
+        latest_metrics.open_tickets,
+        latest_metrics.avg_resolution_hours_90d,
+        latest_metrics.escalations_90d,
+        latest_metrics.last_nps,
+        latest_metrics.avg_csat_90d,
+        latest_metrics.avg_effort_90d,
+        latest_metrics.failed_payments_90d,
+        latest_metrics.late_payments_90d,
+        cast(coalesce(lifetime.lifetime_orders, 0) as {{ dbt.type_int() }}) as lifetime_orders,
+        cast(round(coalesce(lifetime.lifetime_revenue, 0), 2) as {{ type_double() }}) as lifetime_revenue,
+        cast(coalesce(lifetime.lifetime_returns, 0) as {{ dbt.type_int() }}) as lifetime_returns,
+        cast(coalesce(lifetime.lifetime_tickets, 0) as {{ dbt.type_int() }}) as lifetime_tickets,
+        cast(round(coalesce(lifetime.lifetime_payments, 0), 2) as {{ type_double() }}) as lifetime_payments,
+        cast(coalesce(lifetime.lifetime_activities, 0) as {{ dbt.type_bigint() }}) as lifetime_activities,
+        cast(lifetime.first_activity_at as {{ dbt.type_timestamp() }}) as first_activity_at,
+        cast(lifetime.last_activity_at as {{ dbt.type_timestamp() }}) as last_activity_at
+    from customers
+    left join latest_metrics
+        on customers.customer_id = latest_metrics.customer_id
+    left join lifetime
+        on customers.customer_id = lifetime.customer_id
+
+)
+
+select * from final

@@ -1,0 +1,401 @@
+{{ config(**incremental_window_config('date')) }}
+{#
+    One row per customer per date of the landing window [min_date, max_date), for the
+    customers known by that date (first_seen_date <= date), up to the last landing day
+    with data. Activities count from their known_date (the day the platform knew them:
+    greatest(activity_date, landed_date)), so a late record counts from the day it
+    landed and a backfill of day D equals the nightly run of D.
+
+    How: (1) aggregate activities per customer and known_date; (2) a dense
+    customer × date grid from 89 days before the window (the longest rolling window
+    is 90 days) to its end; (3) rolling sums with window functions over the grid and
+    running state (last purchase, open tickets, subscriptions, MRR) seeded with a
+    baseline aggregated from everything known before the grid; (4) the scores
+    (macros/scores.sql); (5) keep the window's dates.
+#}
+{%- set lookback_days = 90 -%}
+{%- set is_nps = "activity_type = 'survey_nps'" -%}
+{%- set is_engagement = engagement_weight('activity_type') ~ " > 0" -%}
+
+with
+
+activities as (
+
+    select * from {{ ref('fct_customer_activity') }}
+    where customer_id is not null
+      and {{ landed_before_window_end('landed_date') }}
+
+),
+
+customers as (
+
+    select customer_id, first_seen_date from {{ ref('dim_customer') }}
+
+),
+
+-- the dates of this run: the landing window, clipped to the first customer and to the
+-- last landing day with data (NULL when there is no data: no rows)
+bounds as (
+
+    select
+        window_start,
+        grid_end,
+        {{ dbt.dateadd('day', -(lookback_days - 1), 'window_start') }} as lookback_start
+    from (
+        select
+            case
+                when first_seen is not null and first_seen > {{ window_start() }} then first_seen
+                else {{ window_start() }}
+            end as window_start,
+            case
+                when data_end is null then null
+                when data_end < {{ window_last_day() }} then data_end
+                else {{ window_last_day() }}
+            end as grid_end
+        from (
+            select
+                (select min(first_seen_date) from customers) as first_seen,
+                (select max(landed_date) from activities) as data_end
+        ) extremes
+    ) clipped
+
+),
+
+spine as (
+
+    select {{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.lookback_start') }} as date
+    from ({{ day_numbers() }}) numbers
+    cross join bounds
+    where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.lookback_start', 'bounds.grid_end', 'day') }}
+
+),
+
+-- (1) one row per customer and day the platform learnt something
+daily_activity as (
+
+    select
+        activities.customer_id,
+        activities.known_date as date,
+        sum(case when activity_type = 'order_placed' then 1 else 0 end) as orders,
+        sum(case when activity_type in ('order_placed', 'order_returned') then amount else 0 end) as revenue,
+        max(case when activity_type = 'order_placed' then activity_date end) as last_purchase_date,
+        sum({{ engagement_weight('activity_type') }}) as engagement_points,
+        max(case when {{ is_engagement }} then activity_date end) as last_engagement_date,
+        sum(case when activity_type = 'email_open' then 1 else 0 end) as email_opens,
+        sum(case when activity_type = 'email_click' then 1 else 0 end) as email_clicks,
+        sum(case when activity_type in ('web_page_view', 'web_pricing_view', 'help_article_view', 'login')
+            then 1 else 0 end) as web_visits,
+        sum(case when activity_type = 'event_registered' then 1 else 0 end) as event_registrations,
+        sum(case when activity_type = 'ticket_opened' then 1 else 0 end) as tickets_opened,
+        sum(case when activity_type = 'ticket_resolved' then 1 else 0 end) as tickets_resolved,
+        sum(case when activity_type = 'ticket_resolved' then duration_hours end) as resolution_hours_sum,
+        sum(case when activity_type = 'ticket_resolved' and duration_hours is not null then 1 else 0 end)
+            as resolution_count,
+        sum(case when activity_type = 'ticket_escalated' then 1 else 0 end) as escalations,
+        -- latest NPS answer: (seconds since epoch × 100 + score), max() picks the latest
+        max(case when {{ is_nps }} then {{ epoch_seconds('activity_at') }} * 100 + cast(score as {{ dbt.type_bigint() }}) end)
+            as last_nps_key,
+        sum(case when activity_type = 'survey_csat' then score end) as csat_sum,
+        sum(case when activity_type = 'survey_csat' then 1 else 0 end) as csat_count,
+        sum(case when activity_type = 'survey_effort' then score end) as effort_sum,
+        sum(case when activity_type = 'survey_effort' then 1 else 0 end) as effort_count,
+        sum(case when activity_type = 'payment_failed' then 1 else 0 end) as failed_payments,
+        sum(case when activity_type = 'payment_late' then 1 else 0 end) as late_payments,
+        sum(case when activity_type = 'subscription_started' then 1 else 0 end) as subscriptions_started,
+        sum(case when activity_type = 'subscription_cancelled' then 1 else 0 end) as subscriptions_cancelled,
+        sum(case
+            when activity_type in ('subscription_started', 'subscription_changed') then amount
+            when activity_type = 'subscription_cancelled' then -amount
+            else 0
+        end) as mrr_change
+    from activities
+    cross join bounds
+    where activities.known_date >= bounds.lookback_start
+      and activities.known_date <= bounds.grid_end
+    group by activities.customer_id, activities.known_date
+
+),
+
+-- running state known before the grid starts (empty on a full build)
+baseline as (
+
+    select
+        activities.customer_id,
+        max(case when activity_type = 'order_placed' then activity_date end) as last_purchase_date,
+        max(case when {{ is_engagement }} then activity_date end) as last_engagement_date,
+        sum(case when activity_type = 'ticket_opened' then 1 else 0 end) as tickets_opened,
+        sum(case when activity_type = 'ticket_resolved' then 1 else 0 end) as tickets_resolved,
+        max(case when {{ is_nps }} then {{ epoch_seconds('activity_at') }} * 100 + cast(score as {{ dbt.type_bigint() }}) end)
+            as last_nps_key,
+        sum(case when activity_type = 'subscription_started' then 1 else 0 end) as subscriptions_started,
+        sum(case when activity_type = 'subscription_cancelled' then 1 else 0 end) as subscriptions_cancelled,
+        sum(case
+            when activity_type in ('subscription_started', 'subscription_changed') then amount
+            when activity_type = 'subscription_cancelled' then -amount
+            else 0
+        end) as mrr_change
+    from activities
+    cross join bounds
+    where activities.known_date < bounds.lookback_start
+    group by activities.customer_id
+
+),
+
+first_known as (
+
+    select customer_id, min(known_date) as first_known_date
+    from activities
+    group by customer_id
+
+),
+
+-- (2) dense grid: every customer known by the end, every day from its first data
+-- (or the lookback start) to the end
+customer_starts as (
+
+    select
+        customers.customer_id,
+        customers.first_seen_date,
+        greatest(
+            bounds.lookback_start,
+            least(customers.first_seen_date, coalesce(first_known.first_known_date, customers.first_seen_date))
+        ) as grid_start
+    from customers
+    cross join bounds
+    left join first_known
+        on customers.customer_id = first_known.customer_id
+    where customers.first_seen_date <= bounds.grid_end
+
+),
+
+grid as (
+
+    select
+        customer_starts.customer_id,
+        customer_starts.first_seen_date,
+        spine.date,
+        coalesce(daily_activity.orders, 0) as orders,
+        coalesce(daily_activity.revenue, 0) as revenue,
+        daily_activity.last_purchase_date,
+        coalesce(daily_activity.engagement_points, 0) as engagement_points,
+        daily_activity.last_engagement_date,
+        coalesce(daily_activity.email_opens, 0) as email_opens,
+        coalesce(daily_activity.email_clicks, 0) as email_clicks,
+        coalesce(daily_activity.web_visits, 0) as web_visits,
+        coalesce(daily_activity.event_registrations, 0) as event_registrations,
+        coalesce(daily_activity.tickets_opened, 0) as tickets_opened,
+        coalesce(daily_activity.tickets_resolved, 0) as tickets_resolved,
+        coalesce(daily_activity.resolution_hours_sum, 0) as resolution_hours_sum,
+        coalesce(daily_activity.resolution_count, 0) as resolution_count,
+        coalesce(daily_activity.escalations, 0) as escalations,
+        daily_activity.last_nps_key,
+        coalesce(daily_activity.csat_sum, 0) as csat_sum,
+        coalesce(daily_activity.csat_count, 0) as csat_count,
+        coalesce(daily_activity.effort_sum, 0) as effort_sum,
+        coalesce(daily_activity.effort_count, 0) as effort_count,
+        coalesce(daily_activity.failed_payments, 0) as failed_payments,
+        coalesce(daily_activity.late_payments, 0) as late_payments,
+        coalesce(daily_activity.subscriptions_started, 0) as subscriptions_started,
+        coalesce(daily_activity.subscriptions_cancelled, 0) as subscriptions_cancelled,
+        coalesce(daily_activity.mrr_change, 0) as mrr_change
+    from customer_starts
+    inner join spine
+        on spine.date >= customer_starts.grid_start
+    left join daily_activity
+        on customer_starts.customer_id = daily_activity.customer_id
+        and spine.date = daily_activity.date
+
+),
+
+-- (3) rolling windows (rows = days on the dense grid) and running totals
+rolling as (
+
+    select
+        customer_id,
+        first_seen_date,
+        date,
+        sum(orders) over last_30_days as orders_30d,
+        sum(revenue) over last_30_days as revenue_30d,
+        sum(orders) over last_90_days as orders_90d,
+        sum(revenue) over last_90_days as revenue_90d,
+        sum(email_opens) over last_30_days as email_opens_30d,
+        sum(email_clicks) over last_30_days as email_clicks_30d,
+        sum(web_visits) over last_30_days as web_visits_30d,
+        sum(event_registrations) over last_90_days as event_registrations_90d,
+        sum(tickets_opened) over last_30_days as tickets_opened_30d,
+        sum(resolution_hours_sum) over last_90_days as resolution_hours_sum_90d,
+        sum(resolution_count) over last_90_days as resolution_count_90d,
+        sum(escalations) over last_90_days as escalations_90d,
+        sum(csat_sum) over last_90_days as csat_sum_90d,
+        sum(csat_count) over last_90_days as csat_count_90d,
+        sum(effort_sum) over last_90_days as effort_sum_90d,
+        sum(effort_count) over last_90_days as effort_count_90d,
+        sum(failed_payments) over last_90_days as failed_payments_90d,
+        sum(late_payments) over last_90_days as late_payments_90d,
+        sum(engagement_points) over last_30_days as engagement_points_30d,
+        sum(engagement_points) over last_90_days as engagement_points_90d,
+        max(last_purchase_date) over running as last_purchase_date,
+        max(last_engagement_date) over running as last_engagement_date,
+        max(last_nps_key) over running as last_nps_key,
+        sum(tickets_opened - tickets_resolved) over running as open_tickets_change,
+        sum(subscriptions_started) over running as subscriptions_started,
+        sum(subscriptions_started - subscriptions_cancelled) over running as active_subscriptions_change,
+        sum(subscriptions_started - subscriptions_cancelled) over running
+            - (subscriptions_started - subscriptions_cancelled) as active_subscriptions_change_at_day_start,
+        sum(mrr_change) over running as mrr_change
+    from grid
+    window
+        last_30_days as (partition by customer_id order by date rows between 29 preceding and current row),
+        last_90_days as (partition by customer_id order by date rows between 89 preceding and current row),
+        running as (partition by customer_id order by date rows between unbounded preceding and current row)
+
+),
+
+states as (
+
+    select
+        rolling.*,
+        greatest(baseline.last_purchase_date, rolling.last_purchase_date) as last_purchase_on,
+        greatest(baseline.last_engagement_date, rolling.last_engagement_date) as last_engagement_on,
+        greatest(baseline.last_nps_key, rolling.last_nps_key) as latest_nps_key,
+        coalesce(baseline.tickets_opened, 0) - coalesce(baseline.tickets_resolved, 0)
+            + rolling.open_tickets_change as open_tickets_count,
+        coalesce(baseline.subscriptions_started, 0) + rolling.subscriptions_started as subscriptions_ever,
+        coalesce(baseline.subscriptions_started, 0) - coalesce(baseline.subscriptions_cancelled, 0)
+            + rolling.active_subscriptions_change as active_subscription_count,
+        coalesce(baseline.subscriptions_started, 0) - coalesce(baseline.subscriptions_cancelled, 0)
+            + rolling.active_subscriptions_change_at_day_start as active_subscriptions_at_day_start,
+        coalesce(baseline.mrr_change, 0) + rolling.mrr_change as mrr_total
+    from rolling
+    left join baseline
+        on rolling.customer_id = baseline.customer_id
+
+),
+
+-- (5) the rows this run writes
+output_rows as (
+
+    select states.*
+    from states
+    cross join bounds
+    where states.date >= bounds.window_start
+      and states.date >= states.first_seen_date
+
+),
+
+-- (4) experience signals of the last 90 days, weighted by age and negativity
+experience_signals as (
+
+    select
+        customer_id,
+        known_date,
+        activity_date,
+        goodness,
+        {{ experience_base_weight('activity_type') }} as base_weight
+    from (
+        select
+            activities.*,
+            {{ experience_goodness('activity_type', 'score', 'duration_hours') }} as goodness
+        from activities
+        cross join bounds
+        where activities.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'bounds.window_start') }}
+          and activities.known_date <= bounds.grid_end
+    ) scored
+    where goodness is not null
+
+),
+
+experience as (
+
+    select
+        customer_id,
+        date,
+        count(*) as experience_signals_90d,
+        sum(weight * goodness) as weighted_goodness_sum,
+        sum(weight) as weight_sum
+    from (
+        select
+            output_rows.customer_id,
+            output_rows.date,
+            experience_signals.goodness,
+            {{ experience_signal_weight(
+                'experience_signals.base_weight',
+                'experience_signals.goodness',
+                dbt.datediff('experience_signals.activity_date', 'output_rows.date', 'day')) }} as weight
+        from output_rows
+        inner join experience_signals
+            on output_rows.customer_id = experience_signals.customer_id
+            and experience_signals.known_date <= output_rows.date
+            and experience_signals.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'output_rows.date') }}
+    ) weighted
+    group by customer_id, date
+
+),
+
+final as (
+
+    select
+        cast(output_rows.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(output_rows.date as date) as date,
+        cast({{ dbt.datediff('output_rows.last_purchase_on', 'output_rows.date', 'day') }} as {{ dbt.type_int() }})
+            as days_since_last_purchase,
+        cast({{ dbt.datediff('output_rows.last_engagement_on', 'output_rows.date', 'day') }} as {{ dbt.type_int() }})
+            as days_since_last_engagement,
+        cast(output_rows.orders_30d as {{ dbt.type_int() }}) as orders_30d,
+        cast(round(output_rows.revenue_30d, 2) as {{ type_double() }}) as revenue_30d,
+        cast(output_rows.orders_90d as {{ dbt.type_int() }}) as orders_90d,
+        cast(round(output_rows.revenue_90d, 2) as {{ type_double() }}) as revenue_90d,
+        cast(output_rows.email_opens_30d as {{ dbt.type_int() }}) as email_opens_30d,
+        cast(output_rows.email_clicks_30d as {{ dbt.type_int() }}) as email_clicks_30d,
+        cast(output_rows.web_visits_30d as {{ dbt.type_int() }}) as web_visits_30d,
+        cast(output_rows.event_registrations_90d as {{ dbt.type_int() }}) as event_registrations_90d,
+        cast(output_rows.tickets_opened_30d as {{ dbt.type_int() }}) as tickets_opened_30d,
+        cast(greatest(output_rows.open_tickets_count, 0) as {{ dbt.type_int() }}) as open_tickets,
+        cast(round(output_rows.resolution_hours_sum_90d / nullif(output_rows.resolution_count_90d, 0), 2)
+            as {{ type_double() }}) as avg_resolution_hours_90d,
+        cast(output_rows.escalations_90d as {{ dbt.type_int() }}) as escalations_90d,
+        cast(mod(output_rows.latest_nps_key, 100) as {{ dbt.type_int() }}) as last_nps,
+        cast(round(output_rows.csat_sum_90d / nullif(output_rows.csat_count_90d, 0), 2) as {{ type_double() }})
+            as avg_csat_90d,
+        cast(round(output_rows.effort_sum_90d / nullif(output_rows.effort_count_90d, 0), 2) as {{ type_double() }})
+            as avg_effort_90d,
+        cast(output_rows.failed_payments_90d as {{ dbt.type_int() }}) as failed_payments_90d,
+        cast(output_rows.late_payments_90d as {{ dbt.type_int() }}) as late_payments_90d,
+        cast(greatest(output_rows.active_subscription_count, 0) as {{ dbt.type_int() }}) as active_subscriptions,
+        cast(round(greatest(output_rows.mrr_total, 0), 2) as {{ type_double() }}) as current_mrr,
+        cast(
+            case
+                when output_rows.active_subscription_count > 0 then 'active'
+                when output_rows.subscriptions_ever > 0 then 'cancelled'
+                else 'none'
+            end as {{ dbt.type_string() }}
+        ) as subscription_status,
+        cast(output_rows.active_subscriptions_at_day_start > 0 as {{ dbt.type_boolean() }})
+            as was_subscriber_at_day_start,
+        cast(
+            output_rows.active_subscriptions_at_day_start > 0 and output_rows.active_subscription_count <= 0
+            as {{ dbt.type_boolean() }}
+        ) as churned_today,
+        cast(round(output_rows.engagement_points_30d, 2) as {{ type_double() }}) as engagement_points_30d,
+        cast(round(output_rows.engagement_points_90d, 2) as {{ type_double() }}) as engagement_points_90d,
+        cast(
+            coalesce({{ dbt.datediff('output_rows.last_engagement_on', 'output_rows.date', 'day') }} < 30, false)
+            as {{ dbt.type_boolean() }}
+        ) as is_active,
+        cast({{ engagement_score(
+            dbt.datediff('output_rows.last_engagement_on', 'output_rows.date', 'day'),
+            'output_rows.engagement_points_30d',
+            'output_rows.engagement_points_90d',
+            'output_rows.orders_90d') }} as {{ type_double() }}) as engagement_score,
+        cast({{ experience_score('experience.weighted_goodness_sum', 'experience.weight_sum') }}
+            as {{ type_double() }}) as experience_score,
+        cast(coalesce(experience.experience_signals_90d, 0) > 0 as {{ dbt.type_boolean() }}) as has_experience_signal,
+        cast(coalesce(experience.experience_signals_90d, 0) as {{ dbt.type_int() }}) as experience_signals_90d
+    from output_rows
+    left join experience
+        on output_rows.customer_id = experience.customer_id
+        and output_rows.date = experience.date
+
+)
+
+select * from final

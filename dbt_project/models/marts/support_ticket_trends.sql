@@ -1,0 +1,145 @@
+{#
+    Weekly support-ticket trends per category (ISO weeks, Monday start, by the week the
+    ticket was opened), on a dense week × category grid so that weeks without tickets
+    count as 0 in the comparisons. Rebuilt every run from the tickets' latest state.
+
+    agent_hours_proxy: no handling times are delivered, so a documented proxy:
+      per ticket  base hours by priority (low 0.25, normal 0.5, high 1.0, urgent 1.5,
+                  unknown 0.5) × (1 + reopened_count) + 1.0 if escalated.
+#}
+with
+
+tickets as (
+
+    select * from {{ ref('int_ticket_facts') }}
+
+),
+
+scored_tickets as (
+
+    select
+        cast(opened_week as date) as week_start,
+        ticket_category,
+        first_response_hours,
+        resolution_hours,
+        case when is_escalated then 1.0 else 0.0 end as escalated,
+        case when is_reopened then 1.0 else 0.0 end as reopened,
+        case priority
+            when 'low' then 0.25
+            when 'normal' then 0.5
+            when 'high' then 1.0
+            when 'urgent' then 1.5
+            else 0.5
+        end * (1 + reopened_count) + case when is_escalated then 1.0 else 0.0 end as agent_hours
+    from tickets
+
+),
+
+bounds as (
+
+    select
+        min(week_start) as first_week,
+        max(week_start) as last_week,
+        (select max(landed_date) from tickets) as last_landed_date
+    from scored_tickets
+
+),
+
+weeks as (
+
+    select {{ dbt.dateadd('week', 'numbers.generated_number - 1', 'bounds.first_week') }} as week_start
+    from ({{ day_numbers(2048) }}) numbers
+    cross join bounds
+    where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.first_week', 'bounds.last_week', 'week') }}
+
+),
+
+categories as (
+
+    select distinct ticket_category from scored_tickets
+
+),
+
+weekly as (
+
+    select
+        week_start,
+        ticket_category,
+        count(*) as tickets_opened,
+        avg(first_response_hours) as avg_first_response_hours,
+        avg(resolution_hours) as avg_resolution_hours,
+        avg(escalated) as escalation_rate,
+        avg(reopened) as reopen_rate,
+        sum(agent_hours) as agent_hours_proxy
+    from scored_tickets
+    group by week_start, ticket_category
+
+),
+
+filled as (
+
+    select
+        cast(weeks.week_start as date) as week_start,
+        categories.ticket_category,
+        coalesce(weekly.tickets_opened, 0) as tickets_opened,
+        weekly.avg_first_response_hours,
+        weekly.avg_resolution_hours,
+        weekly.escalation_rate,
+        weekly.reopen_rate,
+        coalesce(weekly.agent_hours_proxy, 0) as agent_hours_proxy
+    from weeks
+    cross join categories
+    left join weekly
+        on cast(weeks.week_start as date) = weekly.week_start
+        and categories.ticket_category = weekly.ticket_category
+
+),
+
+compared as (
+
+    select
+        filled.*,
+        lag(tickets_opened) over by_category as previous_week_tickets,
+        avg(1.0 * tickets_opened) over (
+            partition by ticket_category order by week_start rows between 4 preceding and 1 preceding
+        ) as trailing_4w_avg_tickets,
+        count(*) over (
+            partition by ticket_category order by week_start rows between 4 preceding and 1 preceding
+        ) as trailing_weeks
+    from filled
+    window by_category as (partition by ticket_category order by week_start)
+
+),
+
+final as (
+
+    select
+        cast(compared.week_start as date) as week_start,
+        cast(compared.ticket_category as {{ dbt.type_string() }}) as ticket_category,
+        cast(compared.tickets_opened as {{ dbt.type_int() }}) as tickets_opened,
+        cast(round(compared.avg_first_response_hours, 2) as {{ type_double() }}) as avg_first_response_hours,
+        cast(round(compared.avg_resolution_hours, 2) as {{ type_double() }}) as avg_resolution_hours,
+        cast(round(compared.escalation_rate, 4) as {{ type_double() }}) as escalation_rate,
+        cast(round(compared.reopen_rate, 4) as {{ type_double() }}) as reopen_rate,
+        cast(compared.previous_week_tickets as {{ dbt.type_int() }}) as previous_week_tickets,
+        cast(round(
+            100.0 * (compared.tickets_opened - compared.previous_week_tickets)
+            / nullif(compared.previous_week_tickets, 0), 1) as {{ type_double() }}) as pct_change_vs_previous_week,
+        cast(round(case when compared.trailing_weeks = 4 then compared.trailing_4w_avg_tickets end, 2)
+            as {{ type_double() }}) as trailing_4w_avg_tickets,
+        cast(round(
+            case when compared.trailing_weeks = 4 then
+                100.0 * (compared.tickets_opened - compared.trailing_4w_avg_tickets)
+                / nullif(compared.trailing_4w_avg_tickets, 0)
+            end, 1) as {{ type_double() }}) as pct_change_vs_trailing_4w,
+        cast(round(compared.agent_hours_proxy, 2) as {{ type_double() }}) as agent_hours_proxy,
+        cast(
+            {{ dbt.dateadd('day', 6, 'compared.week_start') }} > bounds.last_landed_date
+            as {{ dbt.type_boolean() }}
+        ) as is_partial_week
+    from compared
+    cross join bounds
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ source('marketing', 'email_events') }}
+
+),
+
+versions as (
+
+    select
+        source.*,
+        {{ latest_version_rank(['event_id']) }} as version_rank,
+        {{ first_landed_date(['event_id']) }} as first_landed_date
+    from source
+
+),
+
+renamed as (
+
+    select
+        event_id,
+        contact_id,
+        campaign_id,
+        event_type,
+        event_at,
+        _partition_date as landed_date,
+        first_landed_date,
+        _source_file as source_file,
+        _loaded_at as loaded_at
+    from versions
+    where version_rank = 1
+
+)
+
+select * from renamed
