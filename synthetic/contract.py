@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
-CONTRACT_PATH = Path(__file__).resolve().parent.parent / "config" / "landing_contract.yml"
+from config.contract import entities
 
 # Timestamps are int64 seconds since the Unix epoch (UTC); this value means "null".
 NO_TS = np.iinfo(np.int64).min
@@ -50,16 +48,17 @@ class EntitySpec:
 
 
 @cache
-def load_contract(path: Path = CONTRACT_PATH) -> dict[tuple[str, str], EntitySpec]:
-    with open(path) as f:
-        doc = yaml.safe_load(f)
-    specs: dict[tuple[str, str], EntitySpec] = {}
-    for source, sdoc in doc["sources"].items():
-        for entity, edoc in sdoc["entities"].items():
-            cols = tuple((name, c["type"]) for name, c in edoc["columns"].items())
-            req = frozenset(name for name, c in edoc["columns"].items() if c.get("required"))
-            specs[(source, entity)] = EntitySpec(source, entity, edoc["format"], cols, req)
-    return specs
+def load_contract() -> dict[tuple[str, str], EntitySpec]:
+    return {
+        (e.source, e.name): EntitySpec(
+            e.source,
+            e.name,
+            e.format,
+            tuple((c.name, c.type) for c in e.columns),
+            frozenset(c.name for c in e.columns if c.required),
+        )
+        for e in entities()
+    }
 
 
 def table(source: str, entity: str, **columns) -> pa.Table:

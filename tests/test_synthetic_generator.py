@@ -17,17 +17,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from synthetic.generate import generate  # noqa: E402
+from config.contract import load_contract
+from config.settings import REPO_ROOT as ROOT
+from synthetic.generate import generate
 
 START = dt.date(2026, 1, 1)
 PERSONS, DAYS, SEED = 300, 30, 7
-CONTRACT = yaml.safe_load((ROOT / "config" / "landing_contract.yml").read_text())
+CONTRACT = load_contract()
 TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(csv|jsonl|parquet)$")

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from synthetic import noise  # noqa: E402
-from synthetic.identities import build_identities  # noqa: E402
-from synthetic.params import PROFILES, RATES  # noqa: E402
-from synthetic.world import build_world  # noqa: E402
+from synthetic import noise
+from synthetic.identities import build_identities
+from synthetic.params import PROFILES, RATES
+from synthetic.world import build_world
 
 
 def _rng(seed: int = 0) -> np.random.Generator:
