@@ -31,7 +31,10 @@ def _dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.Completed
     env = {**os.environ, "C360_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
         [str(DBT), *args, "--target-path", str(target), "--log-path", str(target / "logs")],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}"
     return result
@@ -79,20 +82,30 @@ def test_incremental_models_are_exactly_the_window_models(manifest):
         assert config["incremental_strategy"] == "delete+insert"
         assert config["unique_key"] in ("date", "landed_date")
         # the landing window filter lives in one macro (macros/landing_window.sql)
-        assert "in_landing_window(" in models[name]["raw_code"] or "landed_before_window_end(" in models[name]["raw_code"]
+        code = models[name]["raw_code"]
+        assert "in_landing_window(" in code or "landed_before_window_end(" in code
 
 
 def test_selectors_and_identity_source_for_the_orchestrator(manifest):
-    assert {"incremental", "rebuilt", "pre_identity", "marts_rebuilt", "after_incremental"} <= set(manifest["selectors"])
-    source = next(s for s in manifest["sources"].values() if (s["source_name"], s["name"]) == ("identity", "resolved_identities"))
+    expected = {"incremental", "rebuilt", "pre_identity", "marts_rebuilt", "after_incremental"}
+    assert expected <= set(manifest["selectors"])
+    source = next(
+        s for s in manifest["sources"].values() if (s["source_name"], s["name"]) == ("identity", "resolved_identities")
+    )
     assert source["schema"] == "identity"
     assert source["meta"]["dagster"]["asset_key"] == ["identity", "resolved_identities"]
 
 
 def test_unit_tests_cover_scores_normalisation_and_versions(manifest):
     tested = {u["model"] for u in manifest["unit_tests"].values()}
-    assert {"customer_daily_metrics", "cx_kpis_daily", "stg_marketing__contacts", "stg_sales__customers",
-            "stg_support__tickets", "int_subscription_events"} <= tested
+    assert {
+        "customer_daily_metrics",
+        "cx_kpis_daily",
+        "stg_marketing__contacts",
+        "stg_sales__customers",
+        "stg_support__tickets",
+        "int_subscription_events",
+    } <= tested
 
 
 # --- the knowledge-time guarantee --------------------------------------------------------------
@@ -111,21 +124,21 @@ def _copy_landing(src: Path, dst: Path, before: dt.date | None) -> None:
 
 
 def _python(module: str, *args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", module, *args], cwd=DBT_PROJECT_DIR.parent,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=DBT_PROJECT_DIR.parent, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def _refresh(data: Path, target: Path, run_date: dt.date, window: tuple[dt.date, dt.date]) -> None:
-    """What a nightly run does: ingest, staging/intermediate, identity, marts, the window."""
+def _refresh(data: Path, target: Path, run_date: dt.date, window: tuple[dt.date, dt.date], command: str) -> None:
+    """What a nightly run does up to the window models: ingest, staging/intermediate, identity, marts, the window."""
     warehouse = data / "warehouse.duckdb"
     _python("ingest", "--data-dir", str(data))
-    _dbt(["build", "--selector", "pre_identity"], warehouse, target)
+    _dbt([command, "--selector", "pre_identity"], warehouse, target)
     _python("ml.identity", "--data-dir", str(data), "--run-date", run_date.isoformat())
-    _dbt(["build", "--selector", "marts_rebuilt"], warehouse, target)
+    _dbt([command, "--selector", "marts_rebuilt"], warehouse, target)
     window_vars = json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})
-    _dbt(["build", "--selector", "incremental", "--vars", window_vars], warehouse, target)
-    _dbt(["build", "--selector", "after_incremental"], warehouse, target)
+    _dbt([command, "--selector", "incremental", "--vars", window_vars], warehouse, target)
 
 
 @pytest.mark.e2e
@@ -138,22 +151,27 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
 
     # The nightly run of D: only what had landed by D (the first run builds every day up to D).
     _copy_landing(world / "landing", data / "landing", before=day_after)
-    _refresh(data, target, BACKFILLED_DAY, (START, day_after))
+    _refresh(data, target, BACKFILLED_DAY, (START, day_after), "build")
     tables = {"fct_customer_activity": "landed_date", "customer_daily_metrics": "date", "cx_kpis_daily": "date"}
     with duckdb.connect(str(data / "warehouse.duckdb")) as con:
         con.execute("CREATE SCHEMA nightly")
         for table, day_column in tables.items():
-            con.execute(f"CREATE TABLE nightly.{table} AS SELECT * FROM marts.{table} "
-                        f"WHERE {day_column} = DATE '{BACKFILLED_DAY}'")
+            con.execute(
+                f"CREATE TABLE nightly.{table} AS SELECT * FROM marts.{table} "
+                f"WHERE {day_column} = DATE '{BACKFILLED_DAY}'"
+            )
 
     # Weeks later everything has landed; identities are re-resolved and day D is backfilled alone.
     _copy_landing(world / "landing", data / "landing", before=None)
-    _refresh(data, target, START + dt.timedelta(days=DAYS), (BACKFILLED_DAY, day_after))
+    _refresh(data, target, START + dt.timedelta(days=DAYS), (BACKFILLED_DAY, day_after), "run")
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         # Identity merges / splits legitimately change customer ids (and counts of customers):
         # compare the rows of unaffected customers, and activities without their customer id.
-        changed = "SELECT old_customer_id FROM identity.customer_id_changelog UNION SELECT new_customer_id FROM identity.customer_id_changelog"
+        changed = (
+            "SELECT old_customer_id FROM identity.customer_id_changelog "
+            "UNION SELECT new_customer_id FROM identity.customer_id_changelog"
+        )
         identity_changes = con.execute("SELECT count(*) FROM identity.customer_id_changelog").fetchall()[0][0]
         columns = {
             "fct_customer_activity": "* EXCLUDE (customer_id)",

@@ -63,7 +63,7 @@ bounds as (
 
 spine as (
 
-    select {{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.lookback_start') }} as date
+    select cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.lookback_start') }} as date) as date
     from ({{ day_numbers() }}) numbers
     cross join bounds
     where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.lookback_start', 'bounds.grid_end', 'day') }}
@@ -174,29 +174,29 @@ grid as (
         customer_starts.customer_id,
         customer_starts.first_seen_date,
         spine.date,
-        coalesce(daily_activity.orders, 0) as orders,
-        coalesce(daily_activity.revenue, 0) as revenue,
+        cast(coalesce(daily_activity.orders, 0) as {{ dbt.type_bigint() }}) as orders,
+        cast(coalesce(daily_activity.revenue, 0) as {{ type_double() }}) as revenue,
         daily_activity.last_purchase_date,
-        coalesce(daily_activity.engagement_points, 0) as engagement_points,
+        cast(coalesce(daily_activity.engagement_points, 0) as {{ type_double() }}) as engagement_points,
         daily_activity.last_engagement_date,
-        coalesce(daily_activity.email_opens, 0) as email_opens,
-        coalesce(daily_activity.email_clicks, 0) as email_clicks,
-        coalesce(daily_activity.web_visits, 0) as web_visits,
-        coalesce(daily_activity.event_registrations, 0) as event_registrations,
-        coalesce(daily_activity.tickets_opened, 0) as tickets_opened,
-        coalesce(daily_activity.tickets_resolved, 0) as tickets_resolved,
-        coalesce(daily_activity.resolution_hours_sum, 0) as resolution_hours_sum,
-        coalesce(daily_activity.resolution_count, 0) as resolution_count,
-        coalesce(daily_activity.escalations, 0) as escalations,
+        cast(coalesce(daily_activity.email_opens, 0) as {{ dbt.type_bigint() }}) as email_opens,
+        cast(coalesce(daily_activity.email_clicks, 0) as {{ dbt.type_bigint() }}) as email_clicks,
+        cast(coalesce(daily_activity.web_visits, 0) as {{ dbt.type_bigint() }}) as web_visits,
+        cast(coalesce(daily_activity.event_registrations, 0) as {{ dbt.type_bigint() }}) as event_registrations,
+        cast(coalesce(daily_activity.tickets_opened, 0) as {{ dbt.type_bigint() }}) as tickets_opened,
+        cast(coalesce(daily_activity.tickets_resolved, 0) as {{ dbt.type_bigint() }}) as tickets_resolved,
+        cast(coalesce(daily_activity.resolution_hours_sum, 0) as {{ type_double() }}) as resolution_hours_sum,
+        cast(coalesce(daily_activity.resolution_count, 0) as {{ dbt.type_bigint() }}) as resolution_count,
+        cast(coalesce(daily_activity.escalations, 0) as {{ dbt.type_bigint() }}) as escalations,
         daily_activity.last_nps_key,
-        coalesce(daily_activity.csat_sum, 0) as csat_sum,
-        coalesce(daily_activity.csat_count, 0) as csat_count,
-        coalesce(daily_activity.effort_sum, 0) as effort_sum,
-        coalesce(daily_activity.effort_count, 0) as effort_count,
-        coalesce(daily_activity.failed_payments, 0) as failed_payments,
-        coalesce(daily_activity.late_payments, 0) as late_payments,
-        coalesce(daily_activity.subscriptions_started, 0) as subscriptions_started,
-        coalesce(daily_activity.subscriptions_cancelled, 0) as subscriptions_cancelled,
+        cast(coalesce(daily_activity.csat_sum, 0) as {{ type_double() }}) as csat_sum,
+        cast(coalesce(daily_activity.csat_count, 0) as {{ dbt.type_bigint() }}) as csat_count,
+        cast(coalesce(daily_activity.effort_sum, 0) as {{ type_double() }}) as effort_sum,
+        cast(coalesce(daily_activity.effort_count, 0) as {{ dbt.type_bigint() }}) as effort_count,
+        cast(coalesce(daily_activity.failed_payments, 0) as {{ dbt.type_bigint() }}) as failed_payments,
+        cast(coalesce(daily_activity.late_payments, 0) as {{ dbt.type_bigint() }}) as late_payments,
+        cast(coalesce(daily_activity.subscriptions_started, 0) as {{ dbt.type_bigint() }}) as subscriptions_started,
+        cast(coalesce(daily_activity.subscriptions_cancelled, 0) as {{ dbt.type_bigint() }}) as subscriptions_cancelled,
         coalesce(daily_activity.mrr_change, 0) as mrr_change
     from customer_starts
     inner join spine
