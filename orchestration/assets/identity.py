@@ -6,6 +6,7 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
@@ -17,6 +18,7 @@ from dagster_duckdb import DuckDBResource
 from config.settings import pipeline_config
 from ml.identity.resolve import RESOLVED_TABLE, resolve
 from ml.identity.rules import RuleConfig
+from orchestration.partitions import daily_partitions
 from orchestration.run_day import run_day
 
 IDENTITY_KEY = AssetKey(["identity", "resolved_identities"])
@@ -33,6 +35,8 @@ MAX_CLUSTER_RECORDS = 25
         "splits of customer ids are appended to identity.customer_id_changelog."
     ),
     group_name="identity",
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
     kinds={"python", "duckdb"},
     owners=["team:data-engineering"],
     retry_policy=RetryPolicy(max_retries=2, delay=5),
