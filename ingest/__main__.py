@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from config.contract import entities
-from ingest.load import ensure_raw_tables, landed_days, load_partition
+from ingest.load import ensure_raw_tables, landed_days, load_days
 
 
 def main() -> None:
@@ -26,10 +26,10 @@ def main() -> None:
         ensure_raw_tables(con, all_entities)
         for e in all_entities:
             days = landed_days(e, landing)
-            landed = loaded = rejected = 0
-            for day in days:
-                r = load_partition(con, e, day, landing)
-                landed, loaded, rejected = landed + r.rows_landed, loaded + r.rows_loaded, rejected + r.rows_rejected
+            results = load_days(con, e, days, landing)
+            landed = sum(r.rows_landed for r in results)
+            loaded = sum(r.rows_loaded for r in results)
+            rejected = sum(r.rows_rejected for r in results)
             print(
                 f"{e.qualified_table:40s} {len(days):4d} files {landed:9d} landed {loaded:9d} loaded "
                 f"{rejected:6d} rejected",

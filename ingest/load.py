@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from config.contract import LINEAGE_COLUMNS, RAW_SCHEMA, Column, Entity
-from ingest.read import read_landing_file
+from ingest.read import META_COLUMNS, read_landing_file
 
 REJECTS_TABLE = f"{RAW_SCHEMA}.rejects"
 LOAD_LOG_TABLE = f"{RAW_SCHEMA}.load_log"
@@ -59,24 +60,20 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _text_expr(col: Column, fmt: str, present: set[str]) -> str:
+def _text_expr(col: Column, fmt: str) -> str:
     """The column's value as trimmed text, or NULL when absent or empty."""
     if fmt == "jsonl":
         return f"nullif(trim(json_extract_string(_obj, {_sql_str('$.' + col.name)})), '')"
-    if col.name not in present:
-        return "CAST(NULL AS VARCHAR)"
     return f"nullif(trim(\"{col.name}\"), '')"
 
 
-def typed_select_sql(entity: Entity, fmt: str, present: set[str]) -> str:
+def typed_select_sql(entity: Entity) -> str:
     """SELECT over the landed text rows: typed columns + `_reject_reason` (NULL = row is good)."""
+    fmt = entity.format
     typed, checks = [], []
     for col in entity.columns:
-        text = _text_expr(col, fmt, present)
+        text = _text_expr(col, fmt)
         typed.append(f'TRY_CAST({text} AS {col.sql_type}) AS "{col.name}"')
-        if fmt != "jsonl" and col.name not in present and col.required:
-            checks.append(_sql_str(f"{col.name}: required column missing from file"))
-            continue
         if col.required:
             checks.append(f"CASE WHEN {text} IS NULL THEN {_sql_str(col.name + ': required value missing')} END")
         checks.append(
@@ -102,82 +99,117 @@ def typed_select_sql(entity: Entity, fmt: str, present: set[str]) -> str:
         row_error = "_row_error"
     else:
         row_error = "_parse_error"
-        pairs = ", ".join(f"{_sql_str(c)}, \"{c}\"" for c in sorted(present))
-        raw = f"coalesce(_raw, CAST(json_object({pairs}) AS VARCHAR))" if pairs else "_raw"
+        pairs = ", ".join(f"{_sql_str(c.name)}, \"{c.name}\"" for c in entity.columns)
+        raw = f"coalesce(_raw, CAST(json_object({pairs}) AS VARCHAR))"
     return (
-        "SELECT " + ", ".join(typed) + ", _row_number, "
-        f"{raw} AS _raw_record, coalesce({row_error}, nullif(concat_ws('; ', {', '.join(checks)}), '')) "
+        "SELECT " + ", ".join(typed) + ", _partition_date, _source_file, _row_number, "
+        f"{raw} AS _raw_record, "
+        f"coalesce({row_error}, _missing_required, nullif(concat_ws('; ', {', '.join(checks)}), '')) "
         f"AS _reject_reason FROM {source}"
     )
 
 
-def load_partition(
-    con: duckdb.DuckDBPyConnection, entity: Entity, day: dt.date, landing_root: Path
-) -> LoadResult:
-    """Replace the raw rows of one landing day of one entity with the file's content."""
-    path = entity.landing_file(landing_root, day.isoformat())
-    rel = str(path.relative_to(landing_root)) if path.exists() else None
-    result = LoadResult(entity.source, entity.name, day, rel)
+def _landed_table(entity: Entity, day: dt.date, path: Path, landing_root: Path, result: LoadResult) -> pa.Table:
+    """One file as text rows with every contract column (NULL where the file lacks it) and lineage."""
     contract_cols = [c.name for c in entity.columns]
+    read = read_landing_file(path, entity.format, contract_cols)
+    table = read.table
+    missing_required = None
+    if entity.format != "jsonl":
+        result.missing_columns = [c for c in contract_cols if c not in read.columns_in_file]
+        result.extra_columns = [c for c in read.columns_in_file if c not in contract_cols]
+        for c in result.missing_columns:
+            table = table.append_column(c, pa.nulls(table.num_rows, pa.string()))
+        required = [c.name for c in entity.columns if c.required and c.name in result.missing_columns]
+        if required:
+            missing_required = "; ".join(f"{c}: required column missing from file" for c in required)
+        table = table.select(contract_cols + list(META_COLUMNS))
+    n = table.num_rows
+    return (
+        table.append_column("_missing_required", pa.array([missing_required] * n, pa.string()))
+        .append_column("_partition_date", pa.array([day] * n, pa.date32()))
+        .append_column("_source_file", pa.array([str(path.relative_to(landing_root))] * n, pa.string()))
+    )
+
+
+def load_days(
+    con: duckdb.DuckDBPyConnection, entity: Entity, days: list[dt.date], landing_root: Path
+) -> list[LoadResult]:
+    """Replace the raw rows of the given landing days of one entity with their files' content.
+
+    All days are read first and written in one transaction: one set of statements per
+    batch instead of per file, which is what makes a year's backfill fast.
+    """
+    results, tables = [], []
+    for day in days:
+        path = entity.landing_file(landing_root, day.isoformat())
+        result = LoadResult(entity.source, entity.name, day, None)
+        if path.exists():
+            result.source_file = str(path.relative_to(landing_root))
+            tables.append(_landed_table(entity, day, path, landing_root, result))
+        results.append(result)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-    lineage = f"DATE '{day.isoformat()}', {_sql_str(rel or '')}, _row_number, TIMESTAMP '{loaded_at}'"
-    col_list = ", ".join(f'"{c}"' for c in contract_cols)
+    col_list = ", ".join(f'"{c.name}"' for c in entity.columns)
+    in_days = "list_contains(?, _partition_date)"
+    where_entity = "source = ? AND entity = ?"
 
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {entity.qualified_table} WHERE _partition_date = ?", [day])
-        con.execute(
-            f"DELETE FROM {REJECTS_TABLE} WHERE source = ? AND entity = ? AND _partition_date = ?",
-            [entity.source, entity.name, day],
-        )
-        con.execute(
-            f"DELETE FROM {LOAD_LOG_TABLE} WHERE source = ? AND entity = ? AND _partition_date = ?",
-            [entity.source, entity.name, day],
-        )
-        if path.exists():
-            read = read_landing_file(path, entity.format, contract_cols)
-            if entity.format != "jsonl":
-                result.missing_columns = [c for c in contract_cols if c not in read.columns_in_file]
-                result.extra_columns = [c for c in read.columns_in_file if c not in contract_cols]
-            present = set(read.columns_in_file) & set(contract_cols)
-            con.register("_landed", read.table)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_select_sql(entity, entity.format, present)}"
-            )
+        con.execute(f"DELETE FROM {entity.qualified_table} WHERE {in_days}", [days])
+        for table in (REJECTS_TABLE, LOAD_LOG_TABLE):
+            con.execute(f"DELETE FROM {table} WHERE {where_entity} AND {in_days}", [entity.source, entity.name, days])
+        if tables:
+            con.register("_landed", pa.concat_tables(tables))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_select_sql(entity)}")
             con.unregister("_landed")
             con.execute(
                 f"INSERT INTO {entity.qualified_table} ({col_list}, {', '.join(LINEAGE_COLUMNS)}) "
-                f"SELECT {col_list}, {lineage} FROM _typed WHERE _reject_reason IS NULL"
+                f"SELECT {col_list}, _partition_date, _source_file, _row_number, TIMESTAMP '{loaded_at}' "
+                "FROM _typed WHERE _reject_reason IS NULL"
             )
             con.execute(
-                f"INSERT INTO {REJECTS_TABLE} SELECT {_sql_str(entity.source)}, {_sql_str(entity.name)}, "
-                f"DATE '{day.isoformat()}', {_sql_str(rel)}, _row_number, _reject_reason, _raw_record, "
-                f"TIMESTAMP '{loaded_at}' FROM _typed WHERE _reject_reason IS NOT NULL"
+                f"INSERT INTO {REJECTS_TABLE} SELECT ?, ?, _partition_date, _source_file, _row_number, "
+                f"_reject_reason, _raw_record, TIMESTAMP '{loaded_at}' FROM _typed WHERE _reject_reason IS NOT NULL",
+                [entity.source, entity.name],
             )
-            counts = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE _reject_reason IS NULL) FROM _typed"
-            ).fetchall()[0]
-            result.rows_landed, result.rows_loaded = counts
-            result.rows_rejected = result.rows_landed - result.rows_loaded
-            result.reject_reasons = dict(
-                con.execute(
-                    "SELECT _reject_reason, count(*) FROM _typed WHERE _reject_reason IS NOT NULL "
-                    "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
+            by_day = {
+                d: (landed, loaded)
+                for d, landed, loaded in con.execute(
+                    "SELECT _partition_date, count(*), count(*) FILTER (WHERE _reject_reason IS NULL) "
+                    "FROM _typed GROUP BY 1"
                 ).fetchall()
-            )
+            }
+            reasons: dict[dt.date, dict[str, int]] = {}
+            for d, reason, n in con.execute(
+                "SELECT _partition_date, _reject_reason, count(*) FROM _typed WHERE _reject_reason IS NOT NULL "
+                "GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
+            ).fetchall():
+                reasons.setdefault(d, {})[reason] = n
             con.execute("DROP TABLE _typed")
-        con.execute(
+            for r in results:
+                r.rows_landed, r.rows_loaded = by_day.get(r.partition_date, (0, 0))
+                r.rows_rejected = r.rows_landed - r.rows_loaded
+                r.reject_reasons = reasons.get(r.partition_date, {})
+        con.executemany(
             f"INSERT INTO {LOAD_LOG_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                entity.source, entity.name, day, rel, result.rows_landed, result.rows_loaded,
-                result.rows_rejected, ",".join(result.missing_columns), ",".join(result.extra_columns), loaded_at,
+                [r.source, r.entity, r.partition_date, r.source_file, r.rows_landed, r.rows_loaded,
+                 r.rows_rejected, ",".join(r.missing_columns), ",".join(r.extra_columns), loaded_at]
+                for r in results
             ],
         )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return result
+    return results
+
+
+def load_partition(
+    con: duckdb.DuckDBPyConnection, entity: Entity, day: dt.date, landing_root: Path
+) -> LoadResult:
+    """Replace the raw rows of one landing day of one entity with the file's content."""
+    return load_days(con, entity, [day], landing_root)[0]
 
 
 def landed_days(entity: Entity, landing_root: Path) -> list[dt.date]:

@@ -16,8 +16,11 @@ from dagster_duckdb import DuckDBResource
 
 from config.contract import Entity, entities
 from config.settings import paths
-from ingest.load import ensure_raw_tables, load_partition
+from ingest.load import ensure_raw_tables, load_days
 from orchestration.partitions import daily_partitions
+
+# Landing days read and written per transaction: bounds memory on a long backfill.
+DAYS_PER_BATCH = 31
 
 
 def _days(context: AssetExecutionContext) -> list[dt.date]:
@@ -46,7 +49,10 @@ def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
         landing = paths().landing
         with warehouse.get_connection() as con:
             ensure_raw_tables(con, [entity])
-            results = [load_partition(con, entity, day, landing) for day in days]
+            results = []
+            for i in range(0, len(days), DAYS_PER_BATCH):
+                results += load_days(con, entity, days[i : i + DAYS_PER_BATCH], landing)
+                context.log.info(f"{entity.table}: loaded {min(i + DAYS_PER_BATCH, len(days))}/{len(days)} days")
             table_rows = con.execute(f"SELECT count(*) FROM {entity.qualified_table}").fetchall()[0][0]
         landed = sum(r.rows_landed for r in results)
         loaded = sum(r.rows_loaded for r in results)
