@@ -101,3 +101,16 @@
     {# parquet tables cannot be updated in place: a --full-refresh re-attributes history #}
     select 1
 {%- endmacro %}
+
+{#
+    Money and durations are summed as whole cents / seconds (integral doubles add exactly
+    in any order), so sums do not depend on the engine's aggregation order and a rebuilt
+    window equals the original bit for bit.
+#}
+{% macro in_cents(amount) -%}
+    round(({{ amount }}) * 100)
+{%- endmacro %}
+
+{% macro in_seconds(hours) -%}
+    round(({{ hours }}) * 3600)
+{%- endmacro %}

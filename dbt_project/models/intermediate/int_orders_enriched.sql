@@ -30,12 +30,17 @@ line_totals as (
         order_lines.order_id,
         count(*) as line_count,
         sum(order_lines.quantity) as item_quantity,
-        sum(case when order_lines.line_amount > 0 then order_lines.line_amount else 0 end) as gross_amount,
-        sum(case when order_lines.line_amount < 0 then -order_lines.line_amount else 0 end) as returned_amount,
-        sum(order_lines.line_amount) as net_amount,
+        sum(case when order_lines.line_amount > 0 then {{ in_cents('order_lines.line_amount') }} else 0 end) / 100.0 as gross_amount,
+        sum(case when order_lines.line_amount < 0 then -{{ in_cents('order_lines.line_amount') }} else 0 end) / 100.0
+            as returned_amount,
+        sum({{ in_cents('order_lines.line_amount') }}) / 100.0 as net_amount,
         sum(
-            case when order_lines.first_landed_date <= orders.first_landed_date then order_lines.line_amount else 0 end
-        ) as net_amount_at_landing,
+            case
+                when order_lines.first_landed_date <= orders.first_landed_date
+                    then {{ in_cents('order_lines.line_amount') }}
+                else 0
+            end
+        ) / 100.0 as net_amount_at_landing,
         max(order_lines.first_landed_date) as last_line_landed_date,
         count(distinct products.product_category) as category_count,
         min(products.product_category) as main_product_category

@@ -41,10 +41,11 @@ lifetime as (
     select
         customer_id,
         sum(case when activity_type = 'order_placed' then 1 else 0 end) as lifetime_orders,
-        sum(case when activity_type in ('order_placed', 'order_returned') then amount else 0 end) as lifetime_revenue,
+        sum(case when activity_type in ('order_placed', 'order_returned') then {{ in_cents('amount') }} else 0 end)
+            / 100.0 as lifetime_revenue,
         sum(case when activity_type = 'order_returned' then 1 else 0 end) as lifetime_returns,
         sum(case when activity_type = 'ticket_opened' then 1 else 0 end) as lifetime_tickets,
-        sum(case when activity_type = 'payment_succeeded' then amount else 0 end) as lifetime_payments,
+        sum(case when activity_type = 'payment_succeeded' then {{ in_cents('amount') }} else 0 end) / 100.0 as lifetime_payments,
         min(case when activity_category <> 'operational' then activity_at end) as first_activity_at,
         max(case when activity_category <> 'operational' then activity_at end) as last_activity_at,
         count(*) as lifetime_activities

@@ -77,7 +77,7 @@ daily_activity as (
         activities.customer_id,
         activities.known_date as date,
         sum(case when activity_type = 'order_placed' then 1 else 0 end) as orders,
-        sum(case when activity_type in ('order_placed', 'order_returned') then amount else 0 end) as revenue,
+        sum(case when activity_type in ('order_placed', 'order_returned') then {{ in_cents('amount') }} else 0 end) as revenue_cents,
         max(case when activity_type = 'order_placed' then activity_date end) as last_purchase_date,
         sum({{ engagement_weight('activity_type') }}) as engagement_points,
         max(case when {{ is_engagement }} then activity_date end) as last_engagement_date,
@@ -88,7 +88,7 @@ daily_activity as (
         sum(case when activity_type = 'event_registered' then 1 else 0 end) as event_registrations,
         sum(case when activity_type = 'ticket_opened' then 1 else 0 end) as tickets_opened,
         sum(case when activity_type = 'ticket_resolved' then 1 else 0 end) as tickets_resolved,
-        sum(case when activity_type = 'ticket_resolved' then duration_hours end) as resolution_hours_sum,
+        sum(case when activity_type = 'ticket_resolved' then {{ in_seconds('duration_hours') }} end) as resolution_seconds_sum,
         sum(case when activity_type = 'ticket_resolved' and duration_hours is not null then 1 else 0 end)
             as resolution_count,
         sum(case when activity_type = 'ticket_escalated' then 1 else 0 end) as escalations,
@@ -104,10 +104,10 @@ daily_activity as (
         sum(case when activity_type = 'subscription_started' then 1 else 0 end) as subscriptions_started,
         sum(case when activity_type = 'subscription_cancelled' then 1 else 0 end) as subscriptions_cancelled,
         sum(case
-            when activity_type in ('subscription_started', 'subscription_changed') then amount
-            when activity_type = 'subscription_cancelled' then -amount
+            when activity_type in ('subscription_started', 'subscription_changed') then {{ in_cents('amount') }}
+            when activity_type = 'subscription_cancelled' then -{{ in_cents('amount') }}
             else 0
-        end) as mrr_change
+        end) as mrr_change_cents
     from activities
     cross join bounds
     where activities.known_date >= bounds.lookback_start
@@ -130,10 +130,10 @@ baseline as (
         sum(case when activity_type = 'subscription_started' then 1 else 0 end) as subscriptions_started,
         sum(case when activity_type = 'subscription_cancelled' then 1 else 0 end) as subscriptions_cancelled,
         sum(case
-            when activity_type in ('subscription_started', 'subscription_changed') then amount
-            when activity_type = 'subscription_cancelled' then -amount
+            when activity_type in ('subscription_started', 'subscription_changed') then {{ in_cents('amount') }}
+            when activity_type = 'subscription_cancelled' then -{{ in_cents('amount') }}
             else 0
-        end) as mrr_change
+        end) as mrr_change_cents
     from activities
     cross join bounds
     where activities.known_date < bounds.lookback_start
@@ -175,7 +175,7 @@ grid as (
         customer_starts.first_seen_date,
         spine.date,
         cast(coalesce(daily_activity.orders, 0) as {{ dbt.type_bigint() }}) as orders,
-        cast(coalesce(daily_activity.revenue, 0) as {{ type_double() }}) as revenue,
+        cast(coalesce(daily_activity.revenue_cents, 0) as {{ type_double() }}) as revenue_cents,
         daily_activity.last_purchase_date,
         cast(coalesce(daily_activity.engagement_points, 0) as {{ type_double() }}) as engagement_points,
         daily_activity.last_engagement_date,
@@ -185,7 +185,7 @@ grid as (
         cast(coalesce(daily_activity.event_registrations, 0) as {{ dbt.type_bigint() }}) as event_registrations,
         cast(coalesce(daily_activity.tickets_opened, 0) as {{ dbt.type_bigint() }}) as tickets_opened,
         cast(coalesce(daily_activity.tickets_resolved, 0) as {{ dbt.type_bigint() }}) as tickets_resolved,
-        cast(coalesce(daily_activity.resolution_hours_sum, 0) as {{ type_double() }}) as resolution_hours_sum,
+        cast(coalesce(daily_activity.resolution_seconds_sum, 0) as {{ type_double() }}) as resolution_seconds_sum,
         cast(coalesce(daily_activity.resolution_count, 0) as {{ dbt.type_bigint() }}) as resolution_count,
         cast(coalesce(daily_activity.escalations, 0) as {{ dbt.type_bigint() }}) as escalations,
         daily_activity.last_nps_key,
@@ -197,7 +197,7 @@ grid as (
         cast(coalesce(daily_activity.late_payments, 0) as {{ dbt.type_bigint() }}) as late_payments,
         cast(coalesce(daily_activity.subscriptions_started, 0) as {{ dbt.type_bigint() }}) as subscriptions_started,
         cast(coalesce(daily_activity.subscriptions_cancelled, 0) as {{ dbt.type_bigint() }}) as subscriptions_cancelled,
-        coalesce(daily_activity.mrr_change, 0) as mrr_change
+        cast(coalesce(daily_activity.mrr_change_cents, 0) as {{ type_double() }}) as mrr_change_cents
     from customer_starts
     inner join spine
         on spine.date >= customer_starts.grid_start
@@ -215,15 +215,15 @@ rolling as (
         first_seen_date,
         date,
         sum(orders) over last_30_days as orders_30d,
-        sum(revenue) over last_30_days as revenue_30d,
+        sum(revenue_cents) over last_30_days as revenue_cents_30d,
         sum(orders) over last_90_days as orders_90d,
-        sum(revenue) over last_90_days as revenue_90d,
+        sum(revenue_cents) over last_90_days as revenue_cents_90d,
         sum(email_opens) over last_30_days as email_opens_30d,
         sum(email_clicks) over last_30_days as email_clicks_30d,
         sum(web_visits) over last_30_days as web_visits_30d,
         sum(event_registrations) over last_90_days as event_registrations_90d,
         sum(tickets_opened) over last_30_days as tickets_opened_30d,
-        sum(resolution_hours_sum) over last_90_days as resolution_hours_sum_90d,
+        sum(resolution_seconds_sum) over last_90_days as resolution_seconds_sum_90d,
         sum(resolution_count) over last_90_days as resolution_count_90d,
         sum(escalations) over last_90_days as escalations_90d,
         sum(csat_sum) over last_90_days as csat_sum_90d,
@@ -242,7 +242,7 @@ rolling as (
         sum(subscriptions_started - subscriptions_cancelled) over running as active_subscriptions_change,
         sum(subscriptions_started - subscriptions_cancelled) over running
             - (subscriptions_started - subscriptions_cancelled) as active_subscriptions_change_at_day_start,
-        sum(mrr_change) over running as mrr_change
+        sum(mrr_change_cents) over running as mrr_change_cents
     from grid
     window
         last_30_days as (partition by customer_id order by date rows between 29 preceding and current row),
@@ -265,7 +265,7 @@ states as (
             + rolling.active_subscriptions_change as active_subscription_count,
         coalesce(baseline.subscriptions_started, 0) - coalesce(baseline.subscriptions_cancelled, 0)
             + rolling.active_subscriptions_change_at_day_start as active_subscriptions_at_day_start,
-        coalesce(baseline.mrr_change, 0) + rolling.mrr_change as mrr_total
+        coalesce(baseline.mrr_change_cents, 0) + rolling.mrr_change_cents as mrr_total_cents
     from rolling
     left join baseline
         on rolling.customer_id = baseline.customer_id
@@ -311,8 +311,9 @@ experience as (
         customer_id,
         date,
         count(*) as experience_signals_90d,
-        sum(weight * goodness) as weighted_goodness_sum,
-        sum(weight) as weight_sum
+        -- summed as whole units of 1e-9 so the sums do not depend on the aggregation order
+        sum(round(weight * goodness * 1e9)) / 1e9 as weighted_goodness_sum,
+        sum(round(weight * 1e9)) / 1e9 as weight_sum
     from (
         select
             output_rows.customer_id,
@@ -342,16 +343,16 @@ final as (
         cast({{ dbt.datediff('output_rows.last_engagement_on', 'output_rows.date', 'day') }} as {{ dbt.type_int() }})
             as days_since_last_engagement,
         cast(output_rows.orders_30d as {{ dbt.type_int() }}) as orders_30d,
-        cast(round(output_rows.revenue_30d, 2) as {{ type_double() }}) as revenue_30d,
+        cast(round(output_rows.revenue_cents_30d / 100.0, 2) as {{ type_double() }}) as revenue_30d,
         cast(output_rows.orders_90d as {{ dbt.type_int() }}) as orders_90d,
-        cast(round(output_rows.revenue_90d, 2) as {{ type_double() }}) as revenue_90d,
+        cast(round(output_rows.revenue_cents_90d / 100.0, 2) as {{ type_double() }}) as revenue_90d,
         cast(output_rows.email_opens_30d as {{ dbt.type_int() }}) as email_opens_30d,
         cast(output_rows.email_clicks_30d as {{ dbt.type_int() }}) as email_clicks_30d,
         cast(output_rows.web_visits_30d as {{ dbt.type_int() }}) as web_visits_30d,
         cast(output_rows.event_registrations_90d as {{ dbt.type_int() }}) as event_registrations_90d,
         cast(output_rows.tickets_opened_30d as {{ dbt.type_int() }}) as tickets_opened_30d,
         cast(greatest(output_rows.open_tickets_count, 0) as {{ dbt.type_int() }}) as open_tickets,
-        cast(round(output_rows.resolution_hours_sum_90d / nullif(output_rows.resolution_count_90d, 0), 2)
+        cast(round(output_rows.resolution_seconds_sum_90d / 3600.0 / nullif(output_rows.resolution_count_90d, 0), 2)
             as {{ type_double() }}) as avg_resolution_hours_90d,
         cast(output_rows.escalations_90d as {{ dbt.type_int() }}) as escalations_90d,
         cast(mod(output_rows.latest_nps_key, 100) as {{ dbt.type_int() }}) as last_nps,
@@ -362,7 +363,7 @@ final as (
         cast(output_rows.failed_payments_90d as {{ dbt.type_int() }}) as failed_payments_90d,
         cast(output_rows.late_payments_90d as {{ dbt.type_int() }}) as late_payments_90d,
         cast(greatest(output_rows.active_subscription_count, 0) as {{ dbt.type_int() }}) as active_subscriptions,
-        cast(round(greatest(output_rows.mrr_total, 0), 2) as {{ type_double() }}) as current_mrr,
+        cast(round(greatest(output_rows.mrr_total_cents, 0) / 100.0, 2) as {{ type_double() }}) as current_mrr,
         cast(
             case
                 when output_rows.active_subscription_count > 0 then 'active'

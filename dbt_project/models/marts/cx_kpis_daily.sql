@@ -34,7 +34,7 @@ customers_by_date as (
         sum(case when churned_today then 1 else 0 end) as churned_customers,
         sum(case when was_subscriber_at_day_start then 1 else 0 end) as subscribers_at_day_start,
         sum(case when subscription_status = 'active' then 1 else 0 end) as subscribers_at_day_end,
-        sum(current_mrr) as mrr
+        sum({{ in_cents('current_mrr') }}) as mrr_cents
     from customer_metrics
     group by date
 
@@ -48,10 +48,12 @@ activity_by_date as (
         sum(case when activity_type = 'ticket_resolved' then 1 else 0 end) as tickets_resolved,
         {{ median("case when activity_type = 'ticket_resolved' then duration_hours end") }}
             as median_resolution_hours,
-        avg(case when activity_type = 'ticket_resolved' then duration_hours end) as avg_resolution_hours,
-        sum(case when activity_type in ('order_placed', 'order_returned') then amount else 0 end) as revenue,
+        sum(case when activity_type = 'ticket_resolved' then {{ in_seconds('duration_hours') }} end)
+            / nullif(sum(case when activity_type = 'ticket_resolved' and duration_hours is not null then 1 else 0 end), 0)
+            / 3600.0 as avg_resolution_hours,
+        sum(case when activity_type in ('order_placed', 'order_returned') then {{ in_cents('amount') }} else 0 end) as revenue_cents,
         sum(case when activity_type = 'order_placed' then 1 else 0 end) as orders,
-        sum(case when activity_type = 'payment_succeeded' then amount else 0 end) as payments_collected,
+        sum(case when activity_type = 'payment_succeeded' then {{ in_cents('amount') }} else 0 end) as payments_collected_cents,
         sum(case when activity_type = 'payment_failed' then 1 else 0 end) as failed_payments
     from activities
     group by known_date
@@ -109,10 +111,10 @@ final as (
         cast(round(
             1.0 * customers_by_date.churned_customers / nullif(customers_by_date.subscribers_at_day_start, 0), 6)
             as {{ type_double() }}) as churn_rate,
-        cast(round(customers_by_date.mrr, 2) as {{ type_double() }}) as mrr,
+        cast(round(customers_by_date.mrr_cents / 100.0, 2) as {{ type_double() }}) as mrr,
         cast(coalesce(activity_by_date.orders, 0) as {{ dbt.type_int() }}) as orders,
-        cast(round(coalesce(activity_by_date.revenue, 0), 2) as {{ type_double() }}) as revenue,
-        cast(round(coalesce(activity_by_date.payments_collected, 0), 2) as {{ type_double() }}) as payments_collected,
+        cast(round(coalesce(activity_by_date.revenue_cents, 0) / 100.0, 2) as {{ type_double() }}) as revenue,
+        cast(round(coalesce(activity_by_date.payments_collected_cents, 0) / 100.0, 2) as {{ type_double() }}) as payments_collected,
         cast(coalesce(activity_by_date.failed_payments, 0) as {{ dbt.type_int() }}) as failed_payments
     from customers_by_date
     left join activity_by_date

@@ -20,8 +20,8 @@ scored_tickets as (
     select
         cast(opened_week as date) as week_start,
         ticket_category,
-        first_response_hours,
-        resolution_hours,
+        {{ in_seconds('first_response_hours') }} as first_response_seconds,
+        {{ in_seconds('resolution_hours') }} as resolution_seconds,
         case when is_escalated then 1.0 else 0.0 end as escalated,
         case when is_reopened then 1.0 else 0.0 end as reopened,
         case priority
@@ -66,8 +66,8 @@ weekly as (
         week_start,
         ticket_category,
         count(*) as tickets_opened,
-        avg(first_response_hours) as avg_first_response_hours,
-        avg(resolution_hours) as avg_resolution_hours,
+        sum(first_response_seconds) / nullif(count(first_response_seconds), 0) / 3600.0 as avg_first_response_hours,
+        sum(resolution_seconds) / nullif(count(resolution_seconds), 0) / 3600.0 as avg_resolution_hours,
         avg(escalated) as escalation_rate,
         avg(reopened) as reopen_rate,
         sum(agent_hours) as agent_hours_proxy

@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_customer_activity'}}}) }}
 -- fct_customer_activity holds every activity that landed up to its last landing day: a
 -- missing row means a window was never built (a gap in the backfills) or the intermediate
 -- tables changed after it was built (re-run the window).

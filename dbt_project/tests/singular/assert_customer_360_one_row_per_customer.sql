@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_360'}}}) }}
 -- customer_360 has exactly one row per dim_customer row (same ids, no duplicates).
 with customers as (
     select customer_id from {{ ref('dim_customer') }}

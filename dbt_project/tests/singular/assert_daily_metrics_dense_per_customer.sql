@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_daily_metrics'}}}) }}
 -- customer_daily_metrics has one row per customer per date with no gaps: from its first
 -- row to its last, every day is there, and no row is dated before the customer was known.
 with per_customer as (

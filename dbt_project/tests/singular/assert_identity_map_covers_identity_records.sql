@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'customer_identity_map'}}}) }}
 -- Every person-record prepared for identity resolution has a customer in the identity map
 -- (the identity step ran on the current records), and the map has no unknown records.
 with records as (

@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'customer_daily_metrics'}}}) }}
 -- On the last metrics date, each customer's MRR built from subscription events equals the
 -- MRR of the active subscriptions of their billing accounts (latest versions). Differences
 -- come only from versions landed after that date.
