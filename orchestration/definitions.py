@@ -2,7 +2,7 @@
 
 from dagster import Definitions, in_process_executor
 
-from orchestration.assets.dbt import dbt_incremental_models, dbt_rebuilt_models
+from orchestration.assets.dbt import dbt_mart_models, dbt_pre_identity_models
 from orchestration.assets.identity import cluster_size_within_limit, resolved_identities
 from orchestration.assets.ingestion import ingestion_assets
 from orchestration.jobs import nightly_pipeline
@@ -11,7 +11,7 @@ from orchestration.schedules import nightly_schedule
 from orchestration.sensors import record_run_failures
 
 defs = Definitions(
-    assets=[*ingestion_assets, resolved_identities, dbt_rebuilt_models, dbt_incremental_models],
+    assets=[*ingestion_assets, dbt_pre_identity_models, resolved_identities, dbt_mart_models],
     asset_checks=[cluster_size_within_limit],
     jobs=[nightly_pipeline],
     schedules=[nightly_schedule],

@@ -20,7 +20,6 @@ from orchestration.dbt_args import build_args, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project, warehouse_path
 
-INCREMENTAL_SELECTOR = "config.materialized:incremental"
 LAYER_OWNERS = {
     "staging": "team:data-engineering",
     "intermediate": "team:data-engineering",
@@ -83,27 +82,25 @@ def _attach_counts(events: list, relations: dict[str, str]) -> Iterator:
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=INCREMENTAL_SELECTOR,
-    name="dbt_incremental_models",
+    selector="pre_identity",
+    name="dbt_pre_identity_models",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=translator,
 )
-def dbt_incremental_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
-    first, last = context.partition_key_range
-    yield from _run_dbt(context, dbt, build_args(window_vars(first, last), config.full_refresh))
+def dbt_pre_identity_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    yield from _run_dbt(context, dbt, build_args(None, config.full_refresh))
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=INCREMENTAL_SELECTOR,
-    name="dbt_rebuilt_models",
-    # Partitioned like everything else so that a backfill of any range is a single run;
-    # the models themselves are rebuilt from all data landed so far.
+    selector="marts",
+    name="dbt_mart_models",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=translator,
 )
-def dbt_rebuilt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
-    yield from _run_dbt(context, dbt, build_args(None, config.full_refresh))
+def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    first, last = context.partition_key_range
+    yield from _run_dbt(context, dbt, build_args(window_vars(first, last), config.full_refresh))

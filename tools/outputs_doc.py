@@ -1,0 +1,74 @@
+"""Writes docs/outputs.md from the dbt manifest, so the BI-facing doc and the dbt yml agree.
+
+    python -m tools.outputs_doc          (after `make manifest`)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from config.settings import DBT_PROJECT_DIR, REPO_ROOT
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+OUTPUTS_DOC = REPO_ROOT / "docs" / "outputs.md"
+ORDER = [
+    "dim_customer",
+    "customer_identity_map",
+    "fct_customer_activity",
+    "customer_daily_metrics",
+    "customer_360",
+    "cx_kpis_daily",
+    "support_ticket_trends",
+]
+
+HEADER = """# Output tables
+
+Generated from the dbt project (`python -m tools.outputs_doc`); the descriptions live in each
+model's yml. These tables are the contract with BI users: they live in schema `marts` of
+`data/warehouse.duckdb`, their column names and types are enforced by dbt contracts, and a change
+to them is a breaking change. Open the file read-only (`duckdb -readonly data/warehouse.duckdb`
+or a BI tool's DuckDB driver with `access_mode=read_only`).
+
+Operational tables beside them: `raw.rejects` (every rejected landing row with its reason and
+raw text), `raw.load_log` (rows landed/loaded/rejected per entity and landing day) and
+`identity.customer_id_changelog` (customer-id merges and splits: old id → new id, reason, run date).
+"""
+
+
+def outputs_markdown(manifest: dict) -> str:
+    models = {
+        n["name"]: n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["schema"] == "marts"
+    }
+    names = [m for m in ORDER if m in models] + sorted(set(models) - set(ORDER))
+    out = [HEADER]
+    for name in names:
+        node = models[name]
+        materialized = node["config"]["materialized"]
+        if materialized == "incremental":
+            materialized += f" on `{node['config'].get('unique_key')}`"
+        out += [
+            f"## marts.{name}",
+            "",
+            " ".join(node["description"].split()),
+            "",
+            f"Materialisation: {materialized}.",
+            "",
+            "| column | type | description |",
+            "|---|---|---|",
+        ]
+        for col in node["columns"].values():
+            out.append(f"| {col['name']} | {col.get('data_type') or ''} | {' '.join(col['description'].split())} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main() -> None:
+    OUTPUTS_DOC.write_text(outputs_markdown(json.loads(MANIFEST.read_text())))
+    print(f"wrote {OUTPUTS_DOC.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
