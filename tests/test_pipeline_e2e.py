@@ -8,7 +8,6 @@ day or backfilling the whole range reproduces the same tables.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import duckdb
 import pandas as pd
@@ -17,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterInstance
 
+from benchmarks.identity_accuracy import pairwise_scores
 from config.contract import entities
 from config.settings import paths
 from synthetic.generate import generate
@@ -107,16 +107,9 @@ def test_identity_map_covers_every_person_record_and_matches_ground_truth(pipeli
     assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
     assert ident["match_rule"].isin(["crm_reference", "email", "phone", "unique"]).all()
 
-    def pairs(df: pd.DataFrame, by: str) -> set[tuple[str, str]]:
-        keys = df["source_system"] + ":" + df["source_record_id"]
-        out = set()
-        for _, group in keys.groupby(df[by]):
-            out |= set(itertools.combinations(sorted(group), 2))
-        return out
-
-    predicted, actual = pairs(merged, "customer_id"), pairs(merged, "person_id")
-    precision = len(predicted & actual) / len(predicted)
-    recall = len(predicted & actual) / len(actual)
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        scores = pairwise_scores(con, str(paths().ground_truth / "person_map.parquet"))
+    precision, recall = scores["precision"], scores["recall"]
     # Deterministic rules only: shared household e-mails cost precision, other e-mails cost recall.
     assert precision >= 0.9, precision
     assert recall >= 0.6, recall

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from config.settings import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -60,7 +59,8 @@ def outputs_markdown(manifest: dict) -> str:
             "|---|---|---|",
         ]
         for col in node["columns"].values():
-            out.append(f"| {col['name']} | {col.get('data_type') or ''} | {' '.join(col['description'].split())} |")
+            description = " ".join(col["description"].split()).replace("|", "\\|")
+            out.append(f"| {col['name']} | {col.get('data_type') or ''} | {description} |")
         out.append("")
     return "\n".join(out)
 
