@@ -46,7 +46,7 @@ ui: install manifest
 # The nightly job for one day, exactly as the schedule runs it.
 run: install manifest
 	@test -n "$(DATE)" || { echo "usage: make run DATE=YYYY-MM-DD"; exit 2; }
-	.venv/bin/dagster job execute -m orchestration.definitions -j nightly_pipeline --partition $(DATE)
+	.venv/bin/dagster job execute -m orchestration.definitions -j nightly_pipeline --tags '{"dagster/partition": "$(DATE)"}'
 
 # A date range through Dagster's backfill machinery (the daemon launches the runs, as from the UI).
 backfill: install manifest

@@ -15,11 +15,10 @@ import datetime as dt
 import subprocess
 import sys
 import time
-import warnings
 from collections import Counter
 from pathlib import Path
 
-from dagster import BetaWarning, DagsterInstance, PartitionKeyRange, PreviewWarning
+from dagster import DagsterInstance, PartitionKeyRange
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.storage.dagster_run import RunsFilter
 from dagster._core.storage.tags import BACKFILL_ID_TAG
@@ -46,9 +45,6 @@ def landing_range() -> tuple[str, str]:
 
 
 def submit(instance: DagsterInstance, first: str, last: str) -> str:
-    # Single-run backfill policies are marked beta; an operator need not read that every time.
-    warnings.filterwarnings("ignore", category=BetaWarning)
-    warnings.filterwarnings("ignore", category=PreviewWarning)
     from orchestration.definitions import defs
     from orchestration.partitions import daily_partitions
 
