@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 export DAGSTER_HOME := $(CURDIR)/dagster_home
+# The venv first on PATH: `dagster dev` re-parses the dbt project with the `dbt` it finds there.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 DEMO_PERSONS ?= 10000

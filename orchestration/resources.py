@@ -11,10 +11,6 @@ from dagster_duckdb import DuckDBResource
 
 from config.settings import DBT_PROJECT_DIR, paths
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="duckdb")
-# `dagster dev` re-parses the project on load; elsewhere `make manifest` has parsed it.
-dbt_project.prepare_if_dev()
-
 
 def warehouse_path() -> str:
     path = paths().warehouse
@@ -22,6 +18,13 @@ def warehouse_path() -> str:
     # The dbt profile reads the same path, so dbt and Python write one warehouse.
     os.environ["C360_WAREHOUSE"] = str(path)
     return str(path)
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="duckdb")
+# `dagster dev` re-parses the project on load (the profile needs the warehouse path);
+# elsewhere `make manifest` has parsed it.
+warehouse_path()
+dbt_project.prepare_if_dev()
 
 
 def build_resources() -> dict:

@@ -30,7 +30,7 @@ def main() -> None:
             print(f"  marts.{table:28s} {n:>12,} rows")
     print(
         "\nNext:\n"
-        f"  duckdb -readonly {p.warehouse}   (or any BI tool's DuckDB driver, read-only)\n"
+        f"  {p.warehouse}: open it read-only with any DuckDB client or BI driver\n"
         "  make ui        → http://localhost:3000 : assets, runs, checks, the backfill\n"
         "  make run DATE=YYYY-MM-DD     the nightly job for one day\n"
     )
