@@ -5,16 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from config.settings import paths
-
-MARTS = [
-    "dim_customer",
-    "customer_identity_map",
-    "fct_customer_activity",
-    "customer_daily_metrics",
-    "customer_360",
-    "cx_kpis_daily",
-    "support_ticket_trends",
-]
+from tools.outputs_doc import MARTS
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from benchmarks.identity_accuracy import pairwise_scores
 from config.contract import entities
 from config.settings import paths
 from synthetic.generate import generate
+from tools.outputs_doc import MARTS
 
 pytestmark = pytest.mark.e2e
 
@@ -27,8 +28,6 @@ START = dt.date(2026, 1, 1)
 DAYS = 21
 PERSONS = 400
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-MARTS = ["dim_customer", "customer_identity_map", "fct_customer_activity", "customer_daily_metrics",
-         "customer_360", "cx_kpis_daily", "support_ticket_trends"]
 
 
 def _day(i: int) -> str:

@@ -11,7 +11,8 @@ from config.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 OUTPUTS_DOC = REPO_ROOT / "docs" / "outputs.md"
-ORDER = [
+# The BI-facing output tables, in reading order.
+MARTS = [
     "dim_customer",
     "customer_identity_map",
     "fct_customer_activity",
@@ -41,7 +42,7 @@ def outputs_markdown(manifest: dict) -> str:
         for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and n["schema"] == "marts"
     }
-    names = [m for m in ORDER if m in models] + sorted(set(models) - set(ORDER))
+    names = [m for m in MARTS if m in models] + sorted(set(models) - set(MARTS))
     out = [HEADER]
     for name in names:
         node = models[name]
