@@ -1,7 +1,10 @@
-"""dbt models as Dagster assets, split by a selector: incremental models process the
-partition window passed as vars; the others are rebuilt. A failed dbt test fails the step
-(no retry: a test failure is not transient), so nothing downstream runs on bad data."""
+"""dbt models as Dagster assets, split by named selector at the identity step between them:
+staging + intermediate (rebuilt) before it, the marts after it. The marts step passes the
+partition window as vars: incremental marts process that window, the others are rebuilt.
 
+Each dbt invocation costs 10-20 s of start-up and parsing, which is why the marts are not
+split further by materialisation (docs/architecture.md). A failed dbt test fails the step
+(no retry: a test failure is not transient), so nothing downstream runs on bad data."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
