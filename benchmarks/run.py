@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 SCALES = {"S": 10_000, "M": 100_000, "L": 1_000_000}
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def _peak_rss_mib() -> float:
@@ -61,6 +60,7 @@ def main() -> None:
 
     from config.settings import partitions_start, paths
     from orchestration.definitions import defs
+    from orchestration.run_day import range_tags
     from synthetic.generate import generate
 
     start = partitions_start()
@@ -88,7 +88,7 @@ def main() -> None:
         print(f"{name}: landing days {first}..{end} …", file=sys.stderr)
         t = time.perf_counter()
         result = job.execute_in_process(
-            instance=instance, tags={RANGE_START: first.isoformat(), RANGE_END: end.isoformat()}
+            instance=instance, tags=range_tags(first.isoformat(), end.isoformat())
         )
         report["stages"][f"{name}_s"] = round(time.perf_counter() - t, 1)
         report["stages"][f"{name}_steps_s"] = _step_times(instance, result.run_id)

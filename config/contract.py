@@ -66,15 +66,11 @@ class Entity:
     def qualified_table(self) -> str:
         return f"{RAW_SCHEMA}.{self.table}"
 
-    @property
-    def extension(self) -> str:
-        return self.format
-
     def landing_dir(self, landing_root: Path) -> Path:
         return landing_root / self.source / self.name
 
     def landing_file(self, landing_root: Path, day: str) -> Path:
-        return self.landing_dir(landing_root) / f"{day}.{self.extension}"
+        return self.landing_dir(landing_root) / f"{day}.{self.format}"
 
 
 @cache

@@ -218,9 +218,9 @@ def landed_days(entity: Entity, landing_root: Path) -> list[dt.date]:
     if not folder.exists():
         return []
     days = []
-    for f in folder.glob(f"*.{entity.extension}"):
+    for f in folder.glob(f"*.{entity.format}"):
         try:
-            days.append(dt.date.fromisoformat(f.name[: -len(entity.extension) - 1]))
+            days.append(dt.date.fromisoformat(f.name[: -len(entity.format) - 1]))
         except ValueError:
             continue
     return sorted(days)

@@ -9,7 +9,7 @@ Typing against the contract happens later, in SQL (ingest/load.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,6 @@ META_COLUMNS = ("_row_number", "_raw", "_parse_error")
 class ReadResult:
     table: pa.Table  # contract columns present in the file (strings) + META_COLUMNS
     columns_in_file: list[str]
-    file_errors: list[str] = field(default_factory=list)
 
 
 def _text_table(columns: dict[str, pa.Array], n: int, row_numbers, raw, errors) -> pa.Table:
@@ -94,7 +93,7 @@ def _unparseable_text_file(data: bytes, reason: str, wanted: list[str], header: 
     lines = [ln.decode("utf-8", errors="replace") for ln in data.splitlines() if ln.strip()]
     if header:
         lines = lines[1:]
-    return ReadResult(_rejected_lines(lines, 1, reason, wanted), [], [reason])
+    return ReadResult(_rejected_lines(lines, 1, reason, wanted), [])
 
 
 def read_jsonl(path: Path, wanted: list[str]) -> ReadResult:
@@ -124,7 +123,7 @@ def read_parquet(path: Path, wanted: list[str]) -> ReadResult:
         table = pq.read_table(path)
     except (pa.ArrowInvalid, OSError) as exc:
         reason = f"unreadable Parquet file: {exc}"
-        return ReadResult(_rejected_lines([f"<{path.name}>"], 1, reason, wanted), [], [reason])
+        return ReadResult(_rejected_lines([f"<{path.name}>"], 1, reason, wanted), [])
     present = {}
     for c in table.column_names:
         if c not in wanted:

@@ -1,16 +1,29 @@
-"""The landing day a run is about, for assets that are not partitioned themselves."""
-
+"""The landing days a run is about, read from (or written to) Dagster's run tags."""
 
 import datetime as dt
 
 from dagster import AssetExecutionContext
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
-PARTITION_TAG = "dagster/partition"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Run tags for landing days first..last in one run, as a single-run backfill sets them."""
+    return {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+
+
+def run_window(tags: dict[str, str]) -> str:
+    """'D' for a one-day run, 'D1..D2' for a range, '' for a run without partitions."""
+    if PARTITION_NAME_TAG in tags:
+        return tags[PARTITION_NAME_TAG]
+    return "..".join(filter(None, [tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)]))
 
 
 def run_day(context: AssetExecutionContext) -> dt.date:
     """The run's partition (or the end of its partition range); today for an ad-hoc run."""
     tags = context.run.tags
-    key = tags.get(PARTITION_TAG) or tags.get(RANGE_END_TAG)
+    key = tags.get(PARTITION_NAME_TAG) or tags.get(ASSET_PARTITION_RANGE_END_TAG)
     return dt.date.fromisoformat(key) if key else dt.date.today()

@@ -7,6 +7,7 @@ import json
 from dagster import RunFailureSensorContext, run_failure_sensor
 
 from config.settings import paths
+from orchestration.run_day import run_window
 
 
 def failure_record(context: RunFailureSensorContext) -> dict:
@@ -15,11 +16,7 @@ def failure_record(context: RunFailureSensorContext) -> dict:
         "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "run_id": run.run_id,
         "job": run.job_name,
-        "partition": run.tags.get("dagster/partition")
-        or "..".join(
-            filter(None, [run.tags.get("dagster/asset_partition_range_start"),
-                          run.tags.get("dagster/asset_partition_range_end")])
-        ),
+        "partition": run_window(run.tags),
         "message": context.failure_event.message,
         "failed_steps": [e.step_key for e in context.get_step_failure_events()],
     }

@@ -19,6 +19,7 @@ from dagster import DagsterInstance
 from benchmarks.identity_accuracy import pairwise_scores
 from config.contract import entities
 from config.settings import paths
+from orchestration.run_day import range_tags
 from synthetic.generate import generate
 from tools.outputs_doc import MARTS
 
@@ -27,7 +28,6 @@ pytestmark = pytest.mark.e2e
 START = dt.date(2026, 1, 1)
 DAYS = 21
 PERSONS = 400
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def _day(i: int) -> str:
@@ -38,7 +38,7 @@ def _run(instance, first: str, last: str):
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("nightly_pipeline")
-    result = job.execute_in_process(instance=instance, tags={RANGE_START: first, RANGE_END: last})
+    result = job.execute_in_process(instance=instance, tags=range_tags(first, last))
     assert result.success
     return result
 
