@@ -31,6 +31,10 @@ class Paths:
     def warehouse(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
 
+    @property
+    def models(self) -> Path:
+        return self.data_dir / "models"
+
 
 def paths() -> Paths:
     """Paths under C360_DATA_DIR (default: <repo>/data); read at call time so tests can redirect."""

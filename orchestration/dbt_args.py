@@ -14,7 +14,12 @@ def window_vars(first_day: str, last_day: str) -> dict[str, str]:
     return {"min_date": start.isoformat(), "max_date": (end + dt.timedelta(days=1)).isoformat()}
 
 
-def build_args(dbt_vars: dict[str, str] | None = None, full_refresh: bool = False) -> list[str]:
+def churn_vars(churn: dict) -> dict[str, int]:
+    """dbt vars of the churn label definitions, from the churn section of config/pipeline.yml."""
+    return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}
+
+
+def build_args(dbt_vars: dict | None = None, full_refresh: bool = False) -> list[str]:
     args = ["build"]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from orchestration.dbt_args import build_args, window_vars
+from orchestration.dbt_args import build_args, churn_vars, window_vars
 
 
 def test_window_is_half_open_over_landing_days():
@@ -20,3 +20,10 @@ def test_build_args():
     args = build_args(window_vars("2026-01-01", "2026-01-31"), full_refresh=True)
     assert args[0] == "build" and args[-1] == "--full-refresh"
     assert json.loads(args[args.index("--vars") + 1]) == {"min_date": "2026-01-01", "max_date": "2026-02-01"}
+
+
+def test_churn_vars_come_from_the_churn_config():
+    assert churn_vars({"horizon_days": 30, "inactivity_days": "60", "seed": 1}) == {
+        "churn_horizon_days": 30,
+        "churn_inactivity_days": 60,
+    }

@@ -23,7 +23,7 @@ from config.contract import entities
 from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
-INCREMENTAL = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily"}
+INCREMENTAL = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily", "churn_features", "churn_labels"}
 MARTS = INCREMENTAL | {"customer_identity_map", "dim_customer", "customer_360", "support_ticket_trends"}
 
 
@@ -80,7 +80,7 @@ def test_incremental_models_are_exactly_the_window_models(manifest):
     for name in INCREMENTAL:
         config = models[name]["config"]
         assert config["incremental_strategy"] == "delete+insert"
-        assert config["unique_key"] in ("date", "landed_date")
+        assert config["unique_key"] in ("date", "landed_date", "as_of_date")
         # the landing window filter lives in one macro (macros/landing_window.sql)
         code = models[name]["raw_code"]
         assert "in_landing_window(" in code or "landed_before_window_end(" in code
@@ -105,6 +105,7 @@ def test_unit_tests_cover_scores_normalisation_and_versions(manifest):
         "stg_sales__customers",
         "stg_support__tickets",
         "int_subscription_events",
+        "churn_labels",
     } <= tested
 
 
@@ -151,12 +152,17 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
     # The nightly run of D: only what had landed by D (the first run builds every day up to D).
     _copy_landing(world / "landing", data / "landing", before=day_after)
     _refresh(data, target, BACKFILLED_DAY, (START, day_after), "build")
-    tables = {"fct_customer_activity": "landed_date", "customer_daily_metrics": "date", "cx_kpis_daily": "date"}
+    tables = {
+        "marts.fct_customer_activity": "landed_date",
+        "marts.customer_daily_metrics": "date",
+        "marts.cx_kpis_daily": "date",
+        "features.churn_features": "as_of_date",
+    }
     with duckdb.connect(str(data / "warehouse.duckdb")) as con:
         con.execute("CREATE SCHEMA nightly")
         for table, day_column in tables.items():
             con.execute(
-                f"CREATE TABLE nightly.{table} AS SELECT * FROM marts.{table} "
+                f"CREATE TABLE nightly.{table.split('.')[1]} AS SELECT * FROM {table} "
                 f"WHERE {day_column} = DATE '{BACKFILLED_DAY}'"
             )
 
@@ -172,19 +178,15 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
             "UNION SELECT new_customer_id FROM identity.customer_id_changelog"
         )
         identity_changes = con.execute("SELECT count(*) FROM identity.customer_id_changelog").fetchall()[0][0]
-        columns = {
-            "fct_customer_activity": "* EXCLUDE (customer_id)",
-            "customer_daily_metrics": "*",
-            "cx_kpis_daily": "*",
-        }
+        columns = {"marts.fct_customer_activity": "* EXCLUDE (customer_id)"}
         for table, day_column in tables.items():
-            if table == "cx_kpis_daily" and identity_changes:
+            if table == "marts.cx_kpis_daily" and identity_changes:
                 continue
             where = f"{day_column} = DATE '{BACKFILLED_DAY}'"
-            if table == "customer_daily_metrics":
+            if table in ("marts.customer_daily_metrics", "features.churn_features"):
                 where += f" AND customer_id NOT IN ({changed})"
-            backfill = f"SELECT {columns[table]} FROM marts.{table} WHERE {where}"
-            nightly = f"SELECT {columns[table]} FROM nightly.{table} WHERE {where}"
+            backfill = f"SELECT {columns.get(table, '*')} FROM {table} WHERE {where}"
+            nightly = f"SELECT {columns.get(table, '*')} FROM nightly.{table.split('.')[1]} WHERE {where}"
             rows = con.execute(f"SELECT count(*) FROM ({nightly})").fetchall()[0][0]
             only_backfill = con.execute(f"SELECT count(*) FROM ({backfill} EXCEPT ALL {nightly})").fetchall()[0][0]
             only_nightly = con.execute(f"SELECT count(*) FROM ({nightly} EXCEPT ALL {backfill})").fetchall()[0][0]
@@ -208,3 +210,14 @@ def test_blocked_identifiers_are_the_same_for_matching_and_the_golden_record():
     identity = pipeline_config()["identity"]
     assert dbt_vars["blocked_email_prefixes"] == identity["blocked_emails"]
     assert dbt_vars["blocked_phones"] == identity["blocked_phones"]
+
+
+def test_churn_label_vars_are_the_same_for_dbt_and_the_pipeline():
+    import yaml
+
+    from config.settings import pipeline_config
+    from orchestration.dbt_args import churn_vars
+
+    dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    for name, value in churn_vars(pipeline_config()["churn"]).items():
+        assert dbt_vars[name] == value, name

@@ -41,9 +41,26 @@ def test_one_partitioning_and_single_run_backfills_for_every_asset():
 def test_dbt_models_are_grouped_by_layer():
     graph = _graph()
     groups = {k.path[0]: graph.get(k).group_name for k in graph.materializable_asset_keys if len(k.path) == 2}
-    assert groups["staging"] == "staging" and groups["marts"] == "marts"
+    assert groups["staging"] == "staging" and groups["features"] == "features"
+    assert graph.get(AssetKey(["marts", "customer_360"])).group_name == "marts"
     identity = AssetKey(["identity", "resolved_identities"])
     assert identity in graph.get(AssetKey(["marts", "customer_identity_map"])).parent_keys
+
+
+def test_churn_trains_after_its_features_and_scores_after_training():
+    graph = _graph()
+    registry, scores = AssetKey(["marts", "ml_model_registry"]), AssetKey(["marts", "churn_scores"])
+    assert {AssetKey(["features", "churn_features"]), AssetKey(["features", "churn_labels"])} <= graph.get(
+        registry
+    ).parent_keys
+    assert registry in graph.get(scores).parent_keys
+    assert graph.get(scores).group_name == graph.get(registry).group_name == "ml"
+    assert {c.name for c in graph.asset_check_keys if c.asset_key == scores} >= {
+        "churn_scores_in_range",
+        "churn_scores_cover_eligible_customers",
+        "churn_model_not_below_baseline",
+        "churn_scores_drift",
+    }
 
 
 def test_every_asset_is_described_and_owned():

@@ -1,8 +1,9 @@
 """The whole pipeline through Dagster, in process, on a small generated dataset.
 
 Runs the nightly job over two windows (as nightly runs and a backfill would), then checks
-the row accounting, the identity against ground truth, the marts, and that re-running a
-day or backfilling the whole range reproduces the same tables.
+the row accounting, the identity against ground truth, the marts, churn training and
+scoring, and that backfilling the whole range reproduces the same tables. The churn
+configuration is shrunk to fit four weeks of data (a 7-day horizon, daily snapshots).
 """
 
 from __future__ import annotations
@@ -26,8 +27,19 @@ from tools.outputs_doc import MARTS
 pytestmark = pytest.mark.e2e
 
 START = dt.date(2026, 1, 1)
-DAYS = 21
+DAYS = 28
+FIRST_WINDOW_DAYS = 24
 PERSONS = 400
+CHURN = {
+    "definition": "transactional",
+    "horizon_days": 7,
+    "inactivity_days": 7,
+    "snapshot_every_days": 1,
+    "validation_snapshots": 3,
+    "calibration_snapshots": 3,
+    "min_customers": 30,
+    "min_positives": 8,
+}
 
 
 def _day(i: int) -> str:
@@ -72,12 +84,19 @@ def _landed_rows(path) -> int:
 
 @pytest.fixture(scope="module")
 def pipeline():
+    from config.settings import pipeline_config
+
     data = paths().data_dir
     generate(data, persons=PERSONS, days=DAYS, start=START, seed=7)
     instance = DagsterInstance.ephemeral()
-    _run(instance, _day(0), _day(13))  # a backfill of the first two weeks …
-    _run(instance, _day(14), _day(DAYS - 1))  # … then the rest
-    return instance
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in CHURN.items():
+            mp.setitem(pipeline_config()["churn"], key, value)
+        _run(instance, _day(0), _day(FIRST_WINDOW_DAYS - 1))  # a backfill of the first weeks …
+        with duckdb.connect(str(paths().warehouse)) as con:  # … what it scored, before later data landed …
+            con.execute("CREATE OR REPLACE TABLE main.scores_before_later_data AS SELECT * FROM marts.churn_scores")
+        _run(instance, _day(FIRST_WINDOW_DAYS), _day(DAYS - 1))  # … then the rest
+        yield instance
 
 
 def test_every_landed_row_is_loaded_or_rejected(pipeline):
@@ -154,8 +173,53 @@ def test_kpis_one_row_per_day_within_ranges(pipeline):
     assert bad == 0
 
 
+def test_churn_models_are_trained_promoted_on_merit_and_score_every_eligible_customer(pipeline):
+    models = _query(
+        "SELECT model_version, churn_definition, horizon_days, served_model, promoted, auc, "
+        "greatest(recency_rule_auc, logistic_regression_auc), train_as_of_date FROM marts.ml_model_registry"
+    )
+    assert models, "no churn model was trained"
+    for version, definition, horizon, served, promoted, auc, best_baseline, _ in models:
+        assert (definition, horizon) == ("transactional", 7), version
+        assert promoted == (served == "gradient_boosting") and auc >= best_baseline, version
+    first_model_day = min(m[-1] for m in models)
+    days, bad, missing, no_reason = _query(
+        f"""SELECT count(DISTINCT s.as_of_date),
+                   count(*) FILTER (WHERE s.churn_probability NOT BETWEEN 0 AND 1),
+                   count(*) FILTER (WHERE s.customer_id IS NULL),
+                   count(*) FILTER (WHERE s.risk_band = 'high' AND s.reason_1 IS NULL)
+            FROM features.churn_features f
+            LEFT JOIN marts.churn_scores s USING (as_of_date, customer_id)
+            WHERE f.is_recent_buyer AND f.as_of_date >= DATE '{first_model_day}'"""
+    )[0]
+    assert days == (START + dt.timedelta(days=DAYS - 1) - first_model_day).days + 1
+    assert (bad, missing, no_reason) == (0, 0, 0)
+    # scores use the latest model trained by their day
+    wrong_model = _query(
+        "SELECT count(*) FROM marts.churn_scores s WHERE s.model_version <> ("
+        "SELECT arg_max(model_version, train_as_of_date) FROM marts.ml_model_registry r "
+        "WHERE r.train_as_of_date <= s.as_of_date)"
+    )[0][0]
+    assert wrong_model == 0
+
+
 def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline):
     # The re-run of a single day after later data landed: tests/test_dbt_project.py.
     before = _checksums()
     _run(pipeline, _day(0), _day(DAYS - 1))
     assert _checksums() == before
+
+    # Rebuilt with all later data landed, the first window's churn scores (and so their
+    # features and models) equal what the first run wrote before that data existed.
+    changed = (
+        "SELECT old_customer_id FROM identity.customer_id_changelog "
+        "UNION SELECT new_customer_id FROM identity.customer_id_changelog"
+    )
+    first_run = f"SELECT * FROM main.scores_before_later_data WHERE customer_id NOT IN ({changed})"
+    rebuilt = (
+        f"SELECT * FROM marts.churn_scores WHERE as_of_date < DATE '{_day(FIRST_WINDOW_DAYS)}' "
+        f"AND customer_id NOT IN ({changed})"
+    )
+    assert _query(f"SELECT count(*) FROM ({first_run})")[0][0] > 0
+    assert _query(f"SELECT count(*) FROM (({first_run}) EXCEPT ALL ({rebuilt}))")[0][0] == 0
+    assert _query(f"SELECT count(*) FROM (({rebuilt}) EXCEPT ALL ({first_run}))")[0][0] == 0

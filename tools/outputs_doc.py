@@ -20,6 +20,8 @@ MARTS = [
     "customer_360",
     "cx_kpis_daily",
     "support_ticket_trends",
+    "churn_scores",
+    "ml_model_registry",
 ]
 
 HEADER = """# Output tables
@@ -42,11 +44,16 @@ def outputs_markdown(manifest: dict) -> str:
         for n in manifest["nodes"].values()
         if n["resource_type"] == "model" and n["schema"] == "marts"
     }
+    # Tables that Python steps write into marts are documented as dbt sources.
+    models |= {s["name"]: s for s in manifest["sources"].values() if s["schema"] == "marts"}
     names = [m for m in MARTS if m in models] + sorted(set(models) - set(MARTS))
     out = [HEADER]
     for name in names:
         node = models[name]
-        materialized = node["config"]["materialized"]
+        if node["resource_type"] == "source":
+            materialized = "table written by a Python step (Dagster asset of the same name)"
+        else:
+            materialized = node["config"]["materialized"]
         if materialized == "incremental":
             materialized += f" on `{node['config'].get('unique_key')}`"
         out += [

@@ -19,7 +19,8 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.dbt_args import build_args, window_vars
+from config.settings import pipeline_config
+from orchestration.dbt_args import build_args, churn_vars, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project, warehouse_path
 
@@ -106,4 +107,5 @@ def dbt_pre_identity_models(context: AssetExecutionContext, dbt: DbtCliResource,
 )
 def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     first, last = context.partition_key_range
-    yield from _run_dbt(context, dbt, build_args(window_vars(first, last), config.full_refresh))
+    dbt_vars = window_vars(first, last) | churn_vars(pipeline_config()["churn"])
+    yield from _run_dbt(context, dbt, build_args(dbt_vars, config.full_refresh))

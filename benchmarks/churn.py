@@ -1,0 +1,122 @@
+"""Churn model quality on a held-out later period, and the cost of scoring at scale.
+
+    python -m benchmarks.churn [--data-dir data] [--as-of YYYY-MM-DD] [--score-rows 1000000]
+
+Needs a warehouse built by the pipeline (`make demo`) and the generator's ground truth.
+Quality: trains as of the last day whose snapshots allow it (or --as-of) exactly as the
+pipeline does, and reports AUC, PR-AUC, Brier and top-decile lift of the model and both
+baselines on the validation period (the newest snapshot dates, after a gap of one horizon).
+Reference: the same model given the generator's latent person traits as extra features —
+the best this data allows, as far as the ground truth knows it.
+Scale: the last day's feature rows resampled to --score-rows customers, scored with reasons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+
+from config.settings import partitions_start, pipeline_config
+from ml.churn.config import ChurnConfig
+from ml.churn.features import FEATURE_NAMES
+from ml.churn.metrics import evaluate
+from ml.churn.models import gradient_boosting
+from ml.churn.run import FEATURES_RELATION, horizon_days, resolve_definition, score_frame, training_snapshots
+from ml.churn.train import train
+
+TRAITS = ["satisfaction", "engagement_propensity", "price_sensitivity", "payment_risk"]
+
+
+def latent_traits(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
+    """customer_id → traits of the person most of its records belong to."""
+    return con.execute(
+        f"""
+        WITH votes AS (
+            SELECT m.customer_id, t.person_id, count(*) AS n
+            FROM marts.customer_identity_map m
+            JOIN read_parquet('{truth / "person_map.parquet"}') t USING (source_system, source_record_id)
+            GROUP BY 1, 2
+        ), owner AS (
+            SELECT customer_id, arg_max(person_id, n) AS person_id FROM votes GROUP BY 1
+        )
+        SELECT owner.customer_id, {", ".join(f"p.{t}" for t in TRAITS)}
+        FROM owner JOIN read_parquet('{truth / "persons.parquet"}') p USING (person_id)
+        """
+    ).df()
+
+
+def quality(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, as_of: dt.date, truth: Path) -> pd.DataFrame:
+    definition = resolve_definition(con, cfg, as_of)
+    snapshots = training_snapshots(con, cfg, definition, as_of, partitions_start())
+    trained = train(snapshots, cfg, definition, horizon_days(con), as_of)
+    rows = {name: m for name, m in trained.metrics.items()}
+    # The reference: the same model with the latent traits the generator drew churn from.
+    traits = latent_traits(con, truth)
+    split = trained.split
+    parts = [p.merge(traits, on="customer_id", how="left") for p in (split.train, split.calibration, split.validation)]
+    cols = FEATURE_NAMES + TRAITS
+    oracle = gradient_boosting(cfg.gbm, cfg.seed).fit(parts[0][cols], parts[0]["label"])
+    oracle = CalibratedClassifierCV(FrozenEstimator(oracle), method="sigmoid").fit(parts[1][cols], parts[1]["label"])
+    rows["reference_with_ground_truth_traits"] = evaluate(
+        parts[2]["label"].to_numpy(), oracle.predict_proba(parts[2][cols])[:, 1]
+    )
+    table = pd.DataFrame(rows).T
+    print(
+        f"definition {definition}, horizon {trained.horizon_days} days, trained as of {as_of}; "
+        f"train {split.window('train')}, validation {split.window('validation')} "
+        f"({len(split.validation):,} snapshots, {int(split.validation['label'].sum())} churners); "
+        f"served: {trained.served} — {trained.promotion_reason}",
+        file=sys.stderr,
+    )
+    ratio = rows[trained.served]["auc"] / rows["reference_with_ground_truth_traits"]["auc"]
+    print(f"served AUC / reference AUC = {ratio:.3f}", file=sys.stderr)
+    return table.assign(bundle=[trained] * len(table))
+
+
+def scoring_cost(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, trained, rows: int) -> dict:
+    day = con.execute(f"SELECT max(as_of_date) FROM {FEATURES_RELATION}").fetchall()[0][0]
+    column = "is_subscriber" if trained.definition == "subscription" else "is_recent_buyer"
+    base = con.execute(f"SELECT * FROM {FEATURES_RELATION} WHERE as_of_date = ? AND {column}", [day]).df()
+    rng = np.random.default_rng(0)
+    big = base.iloc[rng.integers(0, len(base), rows)].reset_index(drop=True)
+    big["customer_id"] = [f"B{i:08d}" for i in range(rows)]
+    bundle = {"model": trained.model, "typical": trained.typical, "definition": trained.definition,
+              "version": trained.version}
+    t = time.perf_counter()
+    out = score_frame(bundle, big, cfg.risk_bands)
+    seconds = time.perf_counter() - t
+    return {"rows": len(out), "seconds": round(seconds, 1),
+            "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("C360_DATA_DIR", "data")))
+    parser.add_argument("--as-of", type=dt.date.fromisoformat)
+    parser.add_argument("--score-rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    cfg = ChurnConfig.from_dict(pipeline_config()["churn"])
+    with duckdb.connect(str(args.data_dir / "warehouse.duckdb"), read_only=True) as con:
+        as_of = args.as_of or con.execute("SELECT max(horizon_end_date) FROM features.churn_labels").fetchall()[0][0]
+        t = time.perf_counter()
+        table = quality(con, cfg, as_of, args.data_dir / "ground_truth")
+        print(f"training + reference: {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(table.drop(columns="bundle").round(4).to_markdown())
+        if args.score_rows:
+            print(f"scoring {args.score_rows:,} customers with reasons …", file=sys.stderr)
+            print(scoring_cost(con, cfg, table["bundle"].iloc[0], args.score_rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""The churn step against the warehouse, one day at a time: retrain when due, then score.
+
+Reads features.churn_features / features.churn_labels (built by dbt), writes model files under
+data/models/churn/ and the tables marts.ml_model_registry and marts.churn_scores. Everything
+for day D uses only rows known by D, so a backfill of D reproduces the nightly run of D.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ml.churn import registry
+from ml.churn.config import DEFINITIONS, ChurnConfig
+from ml.churn.explain import reasons
+from ml.churn.features import FEATURE_NAMES
+from ml.churn.tables import SCORES_COLUMNS, SCORES_TABLE, ddl
+from ml.churn.train import InsufficientDataError, TrainedModel, train
+
+FEATURES_RELATION = "features.churn_features"
+LABELS_RELATION = "features.churn_labels"
+ELIGIBLE = {"subscription": "is_subscriber", "transactional": "is_recent_buyer"}
+
+
+@dataclass
+class DayOutcome:
+    day: dt.date
+    trained: TrainedModel | None = None
+    skipped: str | None = None  # why no model was trained or no scores written
+    scores: dict = field(default_factory=dict)
+
+
+def resolve_definition(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, day: dt.date) -> str:
+    """The configured definition, or for `auto` the one the data supports: subscription churn
+    when any labelled snapshot known by `day` has subscribers, else transactional churn."""
+    if cfg.definition in DEFINITIONS:
+        return cfg.definition
+    subscribers = con.execute(
+        f"SELECT count(*) FROM {LABELS_RELATION} WHERE horizon_end_date <= ? AND subscription_eligible", [day]
+    ).fetchall()[0][0]
+    return "subscription" if subscribers else "transactional"
+
+
+def horizon_days(con: duckdb.DuckDBPyConnection) -> int:
+    rows = con.execute(f"SELECT max(horizon_end_date - as_of_date) FROM {LABELS_RELATION}").fetchall()
+    if rows[0][0] is None:
+        raise InsufficientDataError("features.churn_labels is empty: no churn horizon has elapsed yet")
+    return int(rows[0][0])
+
+
+def training_snapshots(
+    con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, definition: str, day: dt.date, start: dt.date
+) -> pd.DataFrame:
+    """Labelled snapshots known by `day`: every snapshot_every_days-th as_of_date since `start`
+    whose horizon has ended by `day`, the latest max_snapshots of them, eligible customers only."""
+    label = f"churned_{definition}"
+    return con.execute(
+        f"""
+        WITH dates AS (
+            SELECT DISTINCT as_of_date FROM {LABELS_RELATION}
+            WHERE horizon_end_date <= ? AND date_diff('day', ?::DATE, as_of_date) % ? = 0
+            ORDER BY as_of_date DESC LIMIT ?
+        )
+        SELECT f.as_of_date, f.customer_id, l.{label}::INTEGER AS label, {", ".join(f"f.{c}" for c in FEATURE_NAMES)}
+        FROM {LABELS_RELATION} l
+        JOIN dates USING (as_of_date)
+        JOIN {FEATURES_RELATION} f USING (as_of_date, customer_id)
+        WHERE l.{definition}_eligible
+        ORDER BY f.as_of_date, f.customer_id
+        """,
+        [day, start, cfg.snapshot_every_days, cfg.max_snapshots],
+    ).df()
+
+
+def train_if_due(
+    con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, day: dt.date, start: dt.date, models_dir: Path
+) -> DayOutcome:
+    """Train as of `day` on the retraining weekday, or when no model trained by `day` exists."""
+    out = DayOutcome(day)
+    if day.weekday() != cfg.retrain_weekday and registry.current_model(con, day, None) is not None:
+        out.skipped = "not a retraining day and a model exists"
+        return out
+    try:
+        definition = resolve_definition(con, cfg, day)
+        horizon = horizon_days(con)
+        snapshots = training_snapshots(con, cfg, definition, day, start)
+        trained = train(snapshots, cfg, definition, horizon, day)
+    except InsufficientDataError as e:
+        out.skipped = str(e)
+        return out
+    path = registry.save_model(models_dir, trained)
+    registry.record(con, registry.registry_row(trained, path, dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    out.trained = trained
+    return out
+
+
+def risk_band(p: np.ndarray, bands: dict[str, float]) -> np.ndarray:
+    return np.where(p >= bands["high"], "high", np.where(p >= bands["medium"], "medium", "low"))
+
+
+def score_frame(bundle: dict, features: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
+    """churn_scores rows for the given feature rows (one as_of_date)."""
+    p = bundle["model"].predict_proba(features[FEATURE_NAMES])[:, 1]
+    why = reasons(bundle["model"], features, bundle["typical"])
+    return pd.DataFrame(
+        {
+            "as_of_date": features["as_of_date"].to_numpy(),
+            "customer_id": features["customer_id"].to_numpy(),
+            "churn_probability": np.round(p, 6),
+            "risk_band": risk_band(p, bands),
+            "reason_1": [r[0] for r in why],
+            "reason_2": [r[1] for r in why],
+            "reason_3": [r[2] for r in why],
+            "annual_value": features["annual_value"].to_numpy(dtype=float),
+            "revenue_at_risk": np.round(p * features["annual_value"].to_numpy(dtype=float), 2),
+            "churn_definition": bundle["definition"],
+            "model_version": bundle["version"],
+        },
+        columns=list(SCORES_COLUMNS),
+    )
+
+
+def score_day(
+    con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, day: dt.date, models_dir: Path, out: DayOutcome | None = None
+) -> DayOutcome:
+    """Replace the day's churn_scores with the scores of the model current on `day`."""
+    out = out or DayOutcome(day)
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(ddl(SCORES_TABLE, SCORES_COLUMNS))
+    model = registry.current_model(con, day, None)
+    frame = pd.DataFrame(columns=list(SCORES_COLUMNS))
+    if model is None:
+        out.skipped = out.skipped or "no churn model trained by this day"
+    else:
+        bundle = registry.load_model(str(registry.model_file(models_dir, model["model_version"])))
+        features = con.execute(
+            f"SELECT * FROM {FEATURES_RELATION} WHERE as_of_date = ? AND {ELIGIBLE[bundle['definition']]} "
+            "ORDER BY customer_id",
+            [day],
+        ).df()
+        if len(features):
+            frame = score_frame(bundle, features, cfg.risk_bands)
+        out.scores = {
+            "model_version": model["model_version"],
+            "customers_eligible": len(features),
+            "customers_scored": len(frame),
+        }
+    con.register("_scores", frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {SCORES_TABLE} WHERE as_of_date = ?", [day])
+        if len(frame):
+            con.execute(f"INSERT INTO {SCORES_TABLE} SELECT * FROM _scores")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_scores")
+    return out
