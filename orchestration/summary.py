@@ -19,6 +19,18 @@ def main() -> None:
         for table in MARTS:
             n = con.execute(f"SELECT count(*) FROM marts.{table}").fetchall()[0][0]
             print(f"  marts.{table:28s} {n:>12,} rows")
+        churn = con.execute(
+            "SELECT s.as_of_date, count(*), count(*) FILTER (WHERE s.risk_band = 'high'), sum(s.revenue_at_risk), "
+            "any_value(r.model_version), any_value(r.served_model), any_value(r.auc), any_value(r.grade) "
+            "FROM marts.churn_scores s JOIN marts.ml_model_registry r USING (model_version) "
+            "WHERE s.as_of_date = (SELECT max(as_of_date) FROM marts.churn_scores) GROUP BY 1"
+        ).fetchall()
+        if churn:
+            day, scored, high, at_risk, version, served, auc, grade = churn[0]
+            print(
+                f"\nChurn on {day}: {scored:,} customers scored, {high:,} at high risk, ${at_risk:,.0f} at risk "
+                f"(model {version}: {served}, validation AUC {auc:.3f}, grade {grade})"
+            )
     print(
         "\nNext:\n"
         f"  {p.warehouse}: open it read-only with any DuckDB client or BI driver\n"

@@ -34,7 +34,8 @@ def snapshots(customers: int = 800, dates: int = 16, seed: int = 0) -> pd.DataFr
     frame["days_since_last_engagement"] = rng.exponential(12, n).round()
     frame["experience_score"] = rng.uniform(0, 100, n)
     frame["open_tickets"] = rng.poisson(0.6, n)
-    frame["last_nps"] = np.where(rng.random(n) < 0.7, np.nan, rng.integers(0, 11, n))
+    # nullable integers with missing values, as the warehouse returns them
+    frame["last_nps"] = pd.array(np.where(rng.random(n) < 0.7, None, rng.integers(0, 11, n)), dtype="Int32")
     logit = (
         -4.2
         + 0.07 * frame["days_since_last_engagement"]
@@ -195,3 +196,60 @@ def test_calibration_table_by_decile():
     assert table["customers"].tolist() == [10] * 10
     assert table["observed"].iloc[:2].tolist() == [1.0, 1.0] and table["observed"].iloc[2:].sum() == 0
     assert table["cumulative_lift"].iloc[0] == pytest.approx(5.0) and table["cumulative_lift"].iloc[-1] == 1.0
+
+
+def _warehouse(frame: pd.DataFrame, subscribers: bool) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse with the two dbt feature tables, from a snapshot frame."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA features")
+    features = frame.drop(columns="label").assign(
+        is_subscriber=subscribers, is_recent_buyer=not subscribers, annual_value=100.0
+    )
+    labels = frame[["as_of_date", "customer_id"]].assign(
+        horizon_end_date=frame["as_of_date"] + dt.timedelta(days=14),
+        subscription_eligible=subscribers,
+        transactional_eligible=not subscribers,
+        churned_subscription=frame["label"].astype(bool) & subscribers,
+        churned_transactional=frame["label"].astype(bool) & (not subscribers),
+    )
+    con.register("f", features)
+    con.register("l", labels)
+    con.execute("CREATE TABLE features.churn_features AS SELECT * FROM f")
+    con.execute("CREATE TABLE features.churn_labels AS SELECT * FROM l")
+    return con
+
+
+@pytest.mark.parametrize("subscribers", [True, False])
+def test_the_definition_follows_the_data_and_a_day_is_trained_then_scored(tmp_path, subscribers):
+    from ml.churn.run import resolve_definition, score_day, train_if_due
+
+    frame = snapshots(customers=400, dates=16)
+    con = _warehouse(frame, subscribers)
+    last_label_day = frame["as_of_date"].max() + dt.timedelta(days=14)
+    assert resolve_definition(con, CFG, last_label_day) == ("subscription" if subscribers else "transactional")
+
+    tuesday = last_label_day + dt.timedelta(days=(1 - last_label_day.weekday()) % 7)
+    first = train_if_due(con, CFG, tuesday, START, tmp_path)  # no model yet: trains although not Monday
+    assert first.trained is not None and first.trained.definition == resolve_definition(con, CFG, tuesday)
+    assert train_if_due(con, CFG, tuesday + dt.timedelta(days=1), START, tmp_path).trained is None
+    # a re-run of the day retrains the same version
+    assert train_if_due(con, CFG, tuesday, START, tmp_path).trained.version == first.trained.version
+
+    day = frame["as_of_date"].max()
+    assert score_day(con, CFG, day, tmp_path).scores == {}  # the model did not exist yet on that day
+    later = frame[frame["as_of_date"] == day].assign(as_of_date=tuesday).drop(columns="label")
+    con.register("later", later.assign(is_subscriber=subscribers, is_recent_buyer=not subscribers, annual_value=1.0))
+    con.execute("INSERT INTO features.churn_features SELECT * FROM later")
+    out = score_day(con, CFG, tuesday, tmp_path)
+    assert out.scores["customers_scored"] == out.scores["customers_eligible"] == 400
+    n, versions = con.execute(
+        "SELECT count(*), count(DISTINCT model_version) FROM marts.churn_scores WHERE as_of_date = ?", [tuesday]
+    ).fetchall()[0]
+    assert (n, versions) == (400, 1)
+
+
+def test_a_feature_without_any_value_in_training_does_not_stop_training():
+    frame = snapshots(customers=300, dates=12)
+    frame["last_nps"] = np.nan
+    trained = train(frame, CFG, "subscription", 14, dt.date(2026, 6, 1))
+    assert trained.metrics["gradient_boosting"]["auc"] > 0.6

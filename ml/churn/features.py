@@ -20,6 +20,9 @@ FEATURES: dict[str, tuple[str, str]] = {
     "engagement_points_30d": ("Engagement points in the last 30 days", ""),
     "engagement_score": ("Engagement score", "/100"),
     "engagement_trend": ("Engagement compared with the three months before", "×"),
+    "actions_14d": ("Actions taken in the last 14 days", ""),
+    "actions_prior_14d": ("Actions taken in the 14 days before", ""),
+    "cancel_signals_30d": ("Looked at cancelling (help pages, tickets) in the last 30 days", "times"),
     "experience_score": ("Experience score", "/100"),
     "experience_change_30d": ("Change of the experience score in 30 days", "points"),
     "experience_signals_90d": ("Feedback and support signals in the last 90 days", ""),
@@ -45,7 +48,7 @@ def _fmt(value: float, unit: str) -> str:
     number = f"{value:,.1f}" if unit in ("×", "/5", "/7") else f"{value:,.0f}"
     if unit == "$":
         return "$" + number
-    if unit in ("days", "points"):
+    if unit in ("days", "points", "times"):
         return f"{number} {unit}"
     return number + unit
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -49,9 +49,23 @@ class RecencyRule(ClassifierMixin, BaseEstimator):
         return self.decision_function(X).astype(int)
 
 
-def gradient_boosting(params: dict, seed: int) -> HistGradientBoostingClassifier:
+class EmptyColumnsToZero(TransformerMixin, BaseEstimator):
+    """A feature without any value in training (e.g. no NPS answer yet) carries no information,
+    and histogram binning cannot handle it: it becomes a constant."""
+
+    def fit(self, X: pd.DataFrame, y=None) -> EmptyColumnsToZero:
+        self.empty_ = [c for c in X.columns if X[c].isna().all()]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return X.assign(**dict.fromkeys(self.empty_, 0.0)) if self.empty_ else X
+
+
+def gradient_boosting(params: dict, seed: int) -> object:
     # No early stopping: it would hold out a random (not time-based) slice.
-    return HistGradientBoostingClassifier(**params, early_stopping=False, random_state=seed)
+    return make_pipeline(
+        EmptyColumnsToZero(), HistGradientBoostingClassifier(**params, early_stopping=False, random_state=seed)
+    )
 
 
 def logistic_regression() -> object:

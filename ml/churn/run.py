@@ -20,7 +20,7 @@ from ml.churn.config import DEFINITIONS, ChurnConfig
 from ml.churn.explain import reasons
 from ml.churn.features import FEATURE_NAMES
 from ml.churn.tables import SCORES_COLUMNS, SCORES_TABLE, ddl
-from ml.churn.train import InsufficientDataError, TrainedModel, train
+from ml.churn.train import InsufficientDataError, TrainedModel, as_float, train
 
 FEATURES_RELATION = "features.churn_features"
 LABELS_RELATION = "features.churn_labels"
@@ -80,9 +80,10 @@ def training_snapshots(
 def train_if_due(
     con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, day: dt.date, start: dt.date, models_dir: Path
 ) -> DayOutcome:
-    """Train as of `day` on the retraining weekday, or when no model trained by `day` exists."""
+    """Train as of `day` on the retraining weekday, or when no model trained before `day` exists
+    (so re-running a day retrains exactly when its first run did)."""
     out = DayOutcome(day)
-    if day.weekday() != cfg.retrain_weekday and registry.current_model(con, day, None) is not None:
+    if day.weekday() != cfg.retrain_weekday and registry.current_model(con, day - dt.timedelta(days=1), None):
         out.skipped = "not a retraining day and a model exists"
         return out
     try:
@@ -105,6 +106,7 @@ def risk_band(p: np.ndarray, bands: dict[str, float]) -> np.ndarray:
 
 def score_frame(bundle: dict, features: pd.DataFrame, bands: dict[str, float]) -> pd.DataFrame:
     """churn_scores rows for the given feature rows (one as_of_date)."""
+    features = as_float(features)
     p = bundle["model"].predict_proba(features[FEATURE_NAMES])[:, 1]
     why = reasons(bundle["model"], features, bundle["typical"])
     return pd.DataFrame(

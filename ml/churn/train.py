@@ -66,6 +66,11 @@ class TrainedModel:
         return grade(self.metrics[self.served])
 
 
+def as_float(frame: pd.DataFrame) -> pd.DataFrame:
+    """Features as float64 with NaN for missing (the warehouse returns nullable integers)."""
+    return frame.assign(**{c: frame[c].astype("float64") for c in FEATURE_NAMES})
+
+
 def split_by_time(snapshots: pd.DataFrame, cfg: ChurnConfig, horizon_days: int) -> Split:
     dates = sorted(snapshots["as_of_date"].unique())
     needed = cfg.validation_snapshots + cfg.calibration_snapshots + 2
@@ -135,6 +140,7 @@ def fingerprint(snapshots: pd.DataFrame, cfg: ChurnConfig, definition: str) -> s
 def train(snapshots: pd.DataFrame, cfg: ChurnConfig, definition: str, horizon_days: int,
           train_as_of: dt.date) -> TrainedModel:
     """Fit, calibrate and compare the candidates on `snapshots` (as_of_date, customer_id, label, features)."""
+    snapshots = as_float(snapshots).assign(as_of_date=pd.to_datetime(snapshots["as_of_date"]).dt.date)
     snapshots = snapshots.sort_values(["as_of_date", "customer_id"], ignore_index=True)
     split = split_by_time(snapshots, cfg, horizon_days)
     check_enough(split, cfg)

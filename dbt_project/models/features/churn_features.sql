@@ -32,6 +32,48 @@ as_of as (
 
 ),
 
+-- customer-initiated actions and cancellation signals per customer and known date
+recent_activity as (
+
+    select
+        customer_id,
+        known_date,
+        sum(case when activity_category in ('engagement', 'both') then 1 else 0 end) as actions,
+        sum(
+            case
+                when activity_type = 'help_article_view' and detail like '%cancel%' then 1
+                when activity_type = 'ticket_opened' and detail = 'cancellation' then 1
+                else 0
+            end
+        ) as cancel_signals
+    from {{ ref('fct_customer_activity') }}
+    where customer_id is not null
+      and known_date >= {{ dbt.dateadd('day', -29, window_start()) }}
+      and {{ landed_before_window_end('landed_date') }}
+    group by customer_id, known_date
+
+),
+
+recent as (
+
+    select
+        as_of.customer_id,
+        as_of.date,
+        sum(case when recent_activity.known_date > {{ dbt.dateadd('day', -14, 'as_of.date') }}
+            then recent_activity.actions else 0 end) as actions_14d,
+        sum(case when recent_activity.known_date <= {{ dbt.dateadd('day', -14, 'as_of.date') }}
+            and recent_activity.known_date > {{ dbt.dateadd('day', -28, 'as_of.date') }}
+            then recent_activity.actions else 0 end) as actions_prior_14d,
+        sum(recent_activity.cancel_signals) as cancel_signals_30d
+    from as_of
+    inner join recent_activity
+        on recent_activity.customer_id = as_of.customer_id
+        and recent_activity.known_date > {{ dbt.dateadd('day', -30, 'as_of.date') }}
+        and recent_activity.known_date <= as_of.date
+    group by as_of.customer_id, as_of.date
+
+),
+
 history as (
 
     select
@@ -75,6 +117,8 @@ final as (
         as_of.event_registrations_90d,
         as_of.engagement_points_30d,
         as_of.engagement_score,
+        coalesce(recent.actions_14d, 0) as actions_14d,
+        coalesce(recent.actions_prior_14d, 0) as actions_prior_14d,
         cast(
             (as_of.engagement_points_30d + 1.0)
             / (
@@ -85,6 +129,7 @@ final as (
                 ) / 3.0 + 1.0
             ) as double
         ) as engagement_trend,
+        coalesce(recent.cancel_signals_30d, 0) as cancel_signals_30d,
         as_of.experience_score,
         as_of.experience_score - history.experience_score_30d_ago as experience_change_30d,
         as_of.experience_signals_90d,
@@ -107,6 +152,9 @@ final as (
     left join history
         on history.customer_id = as_of.customer_id
         and history.date = as_of.date
+    left join recent
+        on recent.customer_id = as_of.customer_id
+        and recent.date = as_of.date
     left join customers
         on customers.customer_id = as_of.customer_id
 
