@@ -23,8 +23,9 @@ from config.contract import entities
 from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
-INCREMENTAL = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily", "churn_features", "churn_labels"}
-MARTS = INCREMENTAL | {"customer_identity_map", "dim_customer", "customer_360", "support_ticket_trends"}
+INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily"}
+INCREMENTAL = INCREMENTAL_MARTS | {"churn_features", "churn_labels"}
+MARTS = INCREMENTAL_MARTS | {"customer_identity_map", "dim_customer", "customer_360", "support_ticket_trends"}
 
 
 def _dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:

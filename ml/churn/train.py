@@ -52,6 +52,7 @@ class TrainedModel:
     horizon_days: int
     train_as_of: dt.date
     model: object  # fitted and calibrated; predict_proba on FEATURE_NAMES columns
+    candidates: dict[str, object]  # every fitted and calibrated candidate, the served one included
     served: str
     promoted: bool
     promotion_reason: str
@@ -160,6 +161,7 @@ def train(snapshots: pd.DataFrame, cfg: ChurnConfig, definition: str, horizon_da
         horizon_days=horizon_days,
         train_as_of=train_as_of,
         model=fitted[served],
+        candidates=fitted,
         served=served,
         promoted=promoted,
         promotion_reason=reason,
