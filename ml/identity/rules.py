@@ -2,20 +2,40 @@
 
 Rules are applied in the configured order; a record's `match_rule` is the first rule
 that links it to another record (`unique` when nothing does). Blocked values
-(placeholder e-mails, dummy phones) never link anything.
+(placeholder e-mails, dummy phones) never link anything, and neither does a value shared
+by more than `max_group_size` records (an unlisted shared inbox). E-mail and phone links
+need compatible first names: a household shares an inbox or a landline, not a person
+(the name guard; CRM references are explicit links and skip it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import duckdb
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 # Rule name → column of int_identity_records that must be equal.
 RULE_COLUMNS = {"crm_reference": "crm_reference", "email": "email_normalized", "phone": "phone_normalized"}
+NAME_GUARDED_RULES = frozenset({"email", "phone"})
+# Columns the matching reads; a frame without the optional ones (tests, other sources) gets NULLs.
+MATCH_COLUMNS = ["first_name_key", "last_name_key", "email_user", "postal_code"]
+
+
+@dataclass(frozen=True)
+class ProbabilisticConfig:
+    enabled: bool = True
+    threshold: float = 0.99  # a pair at or above links (see docs/architecture.md for how it was chosen)
+    review_floor: float = 0.5  # pairs between this and the threshold are kept in the audit table
+    min_records: int = 200  # too few records to train a model on: the rules alone decide
+    seed: int = 42
+    u_max_pairs: float = 2e6
+    em_max_pairs: float = 1e6
+
+    @classmethod
+    def from_dict(cls, cfg: dict | None) -> ProbabilisticConfig:
+        return cls(**(cfg or {}))
 
 
 @dataclass(frozen=True)
@@ -23,13 +43,29 @@ class RuleConfig:
     rules: tuple[str, ...]
     blocked_emails: tuple[str, ...]  # prefixes of the local part, e.g. "info@"
     blocked_phones: tuple[str, ...]
+    # Two first names closer than this (Jaro-Winkler) are the same name with a typo.
+    name_similarity: float = 0.85
+    max_group_size: int = 20
+    max_records_per_system: int = 3
+    max_cluster_records: int = 12
+    probabilistic: ProbabilisticConfig = field(default_factory=lambda: ProbabilisticConfig(enabled=False))
 
     @classmethod
     def from_dict(cls, cfg: dict) -> RuleConfig:
         unknown = set(cfg["rules"]) - set(RULE_COLUMNS)
         if unknown:
             raise ValueError(f"unknown identity rules {sorted(unknown)}; known: {sorted(RULE_COLUMNS)}")
-        return cls(tuple(cfg["rules"]), tuple(cfg.get("blocked_emails", ())), tuple(cfg.get("blocked_phones", ())))
+        guards = cfg.get("guards", {})
+        return cls(
+            tuple(cfg["rules"]),
+            tuple(cfg.get("blocked_emails", ())),
+            tuple(cfg.get("blocked_phones", ())),
+            name_similarity=float(guards.get("name_similarity", 0.85)),
+            max_group_size=int(guards.get("max_group_size", 20)),
+            max_records_per_system=int(guards.get("max_records_per_system", 3)),
+            max_cluster_records=int(guards.get("max_cluster_records", 12)),
+            probabilistic=ProbabilisticConfig.from_dict(cfg.get("probabilistic")),
+        )
 
 
 def usable_values(records: pd.DataFrame, rule: str, cfg: RuleConfig) -> pd.Series:
@@ -44,36 +80,44 @@ def usable_values(records: pd.DataFrame, rule: str, cfg: RuleConfig) -> pd.Serie
     return values
 
 
-def match_clusters(records: pd.DataFrame, cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Connected components over all rule links.
+def matching_frame(records: pd.DataFrame, cfg: RuleConfig) -> pd.DataFrame:
+    """One row per record (rid = position) with blocked values masked: what every pass compares."""
+    out = pd.DataFrame({"rid": np.arange(len(records), dtype=np.int64)})
+    out["source_system"] = records["source_system"].to_numpy()
+    for rule, column in RULE_COLUMNS.items():
+        out[column] = usable_values(records, rule, cfg).to_numpy() if column in records else pd.NA
+    for column in MATCH_COLUMNS:
+        out[column] = records[column].astype("string").to_numpy() if column in records else pd.NA
+    blocked_email = out["email_normalized"].isna() & records.get("email_normalized", pd.Series(dtype="string")).notna()
+    out.loc[blocked_email.to_numpy(), "email_user"] = pd.NA
+    return out.astype({c: "string" for c in out.columns if c != "rid"})
 
-    Returns (cluster label per record, index of the first rule linking each record or -1).
+
+def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
+    """Every pair of records (l < r) sharing a rule's value, with the name guard's verdict.
+
+    `con` has the matching frame registered as `match_records`. Columns: l, r, rule,
+    name_conflict.
     """
-    n = len(records)
-    sources, targets = [], []
-    first_rule = np.full(n, -1, dtype=np.int64)
-    for rule_idx, rule in enumerate(cfg.rules):
-        values = usable_values(records, rule, cfg)
-        present = values.notna().to_numpy()
-        idx = np.flatnonzero(present)
-        if idx.size == 0:
-            continue
-        group = pd.factorize(values.to_numpy()[present])[0]
-        # Star edges: every record of a group to the group's first record.
-        order = np.argsort(group, kind="stable")
-        g_sorted = group[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(g_sorted)) + 1]
-        sizes = np.diff(np.r_[starts, g_sorted.size])
-        heads = np.repeat(idx[order][starts], sizes)
-        members = idx[order]
-        linked = members[np.repeat(sizes, sizes) > 1]
-        first_rule[linked[first_rule[linked] < 0]] = rule_idx
-        sources.append(heads)
-        targets.append(members)
-    if sources:
-        s, t = np.concatenate(sources), np.concatenate(targets)
-    else:
-        s = t = np.empty(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(s.size, dtype=np.int8), (s, t)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return labels, first_rule
+    parts = []
+    for rule in cfg.rules:
+        column = RULE_COLUMNS[rule]
+        guard = (
+            f"a.first_name_key IS NOT NULL AND b.first_name_key IS NOT NULL AND a.first_name_key <> b.first_name_key "
+            f"AND jaro_winkler_similarity(a.first_name_key, b.first_name_key) < {cfg.name_similarity}"
+            if rule in NAME_GUARDED_RULES
+            else "false"
+        )
+        parts.append(
+            f"""
+            SELECT a.rid AS l, b.rid AS r, '{rule}' AS rule, {guard} AS name_conflict
+            FROM match_records a
+            JOIN match_records b ON a.{column} = b.{column} AND a.rid < b.rid
+            WHERE a.{column} IN (
+                SELECT {column} FROM match_records WHERE {column} IS NOT NULL
+                GROUP BY 1 HAVING count(*) <= {cfg.max_group_size}
+            )"""
+        )
+    if not parts:
+        return pd.DataFrame({"l": [], "r": [], "rule": [], "name_conflict": []})
+    return con.execute(" UNION ALL ".join(parts) + " ORDER BY l, r, rule").df()

@@ -1,0 +1,130 @@
+"""Second pass: Fellegi-Sunter matching with splink on DuckDB, for what the rules leave.
+
+The model compares first name (nickname-mapped key), last name, e-mail, phone and postal
+code, with term-frequency adjustments on names and e-mail (two "smith"s say less than two
+"okafor"s). u probabilities come from seeded random sampling, m probabilities from EM on
+two blocking passes (same e-mail; same phone), so a re-run on the
+same records gives the same model. Prediction only scores pairs whose records the rules put
+in different clusters. splink gets its own in-memory DuckDB: the warehouse file allows one
+writer and is held by the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ml.identity.rules import ProbabilisticConfig
+
+# Prediction blocking: each rule is an equi-join plus "not already together".
+PREDICT_BLOCKS = [
+    ("first_name_key", "last_name_key"),
+    ("email_user",),
+    ("last_name_key", "postal_code"),
+    ("first_name_key", "postal_code"),
+]
+# EM blocks where true matches dominate, each leaving the other fields free to be estimated.
+TRAINING_BLOCKS = [("email_normalized",), ("phone_normalized",)]
+
+
+def _email_comparison():
+    """Exact (term-frequency adjusted), or the same local part on a domain a typo away (gmial.com).
+
+    A shared local part on an unrelated domain, or a local part one edit away, is no level of
+    its own: local parts are built from names, which strangers share.
+    """
+    import splink.comparison_level_library as cll
+    from splink.comparison_library import CustomComparison
+
+    return CustomComparison(
+        output_column_name="email_normalized",
+        comparison_levels=[
+            cll.NullLevel("email_normalized"),
+            cll.ExactMatchLevel("email_normalized").configure(tf_adjustment_column="email_normalized"),
+            cll.CustomLevel(
+                "email_user_l = email_user_r AND damerau_levenshtein(email_normalized_l, email_normalized_r) <= 2",
+                label_for_charts="Same local part, domain typo",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _settings(prior: float):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator
+
+    names = [0.92, 0.8]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="rid",
+        probability_two_random_records_match=prior,
+        comparisons=[
+            cl.NameComparison("first_name_key", jaro_winkler_thresholds=names),
+            cl.NameComparison("last_name_key", jaro_winkler_thresholds=names),
+            _email_comparison(),
+            cl.ExactMatch("phone_normalized"),
+            cl.ExactMatch("postal_code"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            {
+                "blocking_rule": " AND ".join(f"l.{c} = r.{c}" for c in cols) + " AND l.det_cluster <> r.det_cluster",
+                "sql_dialect": "duckdb",
+            }
+            for cols in PREDICT_BLOCKS
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=25,
+        em_convergence=1e-4,
+    )
+
+
+def score_pairs(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig) -> pd.DataFrame:
+    """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor.
+
+    Columns: l, r, match_probability, match_weight.
+    """
+    from splink import Linker, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    df = frame[["rid", "first_name_key", "last_name_key", "email_normalized", "email_user", "phone_normalized",
+                "postal_code"]].copy()
+    df["det_cluster"] = det_cluster
+    n = len(df)
+    # Prior: the pairs the rules found, inflated for what they miss, over all pairs.
+    sizes = np.bincount(det_cluster)
+    found = float((sizes * (sizes - 1) / 2).sum())
+    prior = min(max(found / 0.9 / (n * (n - 1) / 2), 1e-9), 0.5)
+
+    con = duckdb.connect()
+    try:
+        linker = Linker(DuckDBAPI(con).register(df), _settings(prior))
+        linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
+        for cols in TRAINING_BLOCKS:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*cols), max_pairs=cfg.em_max_pairs
+            )
+        pairs = linker.inference.predict(threshold_match_probability=cfg.review_floor).as_pandas_dataframe()
+    finally:
+        con.close()
+    if pairs.empty:
+        return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+    left = np.minimum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
+    right = np.maximum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "l": left,
+            "r": right,
+            # Rounded so that sums in a different order on another run cannot move a decision.
+            "match_probability": pairs["match_probability"].round(6),
+            "match_weight": pairs["match_weight"].round(4),
+        }
+    )
+    # A pair found by several blocking rules is scored once per rule: keep one.
+    return out.drop_duplicates(["l", "r"]).sort_values(["l", "r"], ignore_index=True)
