@@ -13,7 +13,7 @@ import pandas as pd
 
 from ml.identity.clusters import constrained_clusters
 from ml.identity.probabilistic import score_pairs
-from ml.identity.rules import RuleConfig, matching_frame, rule_pairs
+from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
 
 RECORDS_RELATION = "intermediate.int_identity_records"
@@ -86,8 +86,7 @@ def _name_conflicts(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, cfg: Ru
         return np.zeros(0, dtype=bool)
     con.register("_scored", pairs[["l", "r"]].assign(i=np.arange(len(pairs))))
     flags = con.execute(
-        f"""SELECT coalesce(a.first_name_key <> b.first_name_key
-                   AND jaro_winkler_similarity(a.first_name_key, b.first_name_key) < {cfg.name_similarity}, false)
+        f"""SELECT {name_conflict_sql("a", "b", cfg.name_similarity)}
             FROM _scored s JOIN match_records a ON a.rid = s.l JOIN match_records b ON b.rid = s.r ORDER BY s.i"""
     ).fetchnumpy()
     con.unregister("_scored")
@@ -116,8 +115,10 @@ def resolve_frame(
                          det], ignore_index=True)
         det["priority"] = det["rule"].map({r: i for i, r in enumerate(rule_order)})
         det = det.sort_values(["priority", "l", "r"], ignore_index=True)
+        det["guarded"] = det["rule"].isin(NAME_GUARDED_RULES)
         links = det[~det["name_conflict"]]
-        det_labels, _ = constrained_clusters(system_codes, links, never, cfg.max_records_per_system)
+        det_labels, _ = constrained_clusters(system_codes, links, never, cfg.max_records_per_system, frame,
+                                             cfg.name_similarity)
 
         scored = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
         if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
@@ -126,6 +127,7 @@ def resolve_frame(
         scored["rule"] = PROBABILISTIC
         scored["priority"] = len(rule_order) - 1
         scored["name_conflict"] = _name_conflicts(con, scored, cfg)
+        scored["guarded"] = True
     finally:
         con.close()
     scored = scored.sort_values(["match_probability", "l", "r"], ascending=[False, True, True], ignore_index=True)
@@ -134,7 +136,7 @@ def resolve_frame(
     linkable = (~candidates["name_conflict"] & (candidates["match_probability"] >= cfg.probabilistic.threshold)
                 ).to_numpy()
     labels, link_decision = constrained_clusters(
-        system_codes, candidates[linkable], never, cfg.max_records_per_system
+        system_codes, candidates[linkable], never, cfg.max_records_per_system, frame, cfg.name_similarity
     )
     decision = np.where(candidates["name_conflict"], "name_conflict", "below_threshold").astype(object)
     decision[linkable] = link_decision

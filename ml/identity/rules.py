@@ -4,8 +4,8 @@ Rules are applied in the configured order; a record's `match_rule` is the first 
 that links it to another record (`unique` when nothing does). Blocked values
 (placeholder e-mails, dummy phones) never link anything, and neither does a value shared
 by more than `max_group_size` records (an unlisted shared inbox). E-mail and phone links
-need compatible first names: a household shares an inbox or a landline, not a person
-(the name guard; CRM references are explicit links and skip it).
+need compatible names (first and last; see names_differ_sql): a household shares an inbox
+or a landline, not a person (the name guard; CRM references are explicit links and skip it).
 """
 
 from __future__ import annotations
@@ -93,6 +93,25 @@ def matching_frame(records: pd.DataFrame, cfg: RuleConfig) -> pd.DataFrame:
     return out.astype({c: "string" for c in out.columns if c != "rid"})
 
 
+def names_differ_sql(a: str, b: str, threshold: float) -> str:
+    """SQL: two name keys that cannot be one person's (NULL-safe: a missing name never differs).
+
+    Equal, Jaro-Winkler-close (a typo) or an initial that fits are compatible.
+    """
+    return (
+        f"coalesce({a} <> {b} AND jaro_winkler_similarity({a}, {b}) < {threshold} "
+        f"AND NOT ((length({a}) = 1 OR length({b}) = 1) AND left({a}, 1) = left({b}, 1)), false)"
+    )
+
+
+def name_conflict_sql(a: str, b: str, threshold: float) -> str:
+    """SQL: records `a` and `b` (aliases) carry names of two different people (first or last)."""
+    return (
+        f"({names_differ_sql(a + '.first_name_key', b + '.first_name_key', threshold)} "
+        f"OR {names_differ_sql(a + '.last_name_key', b + '.last_name_key', threshold)})"
+    )
+
+
 def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
     """Every pair of records (l < r) sharing a rule's value, with the name guard's verdict.
 
@@ -102,12 +121,7 @@ def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
     parts = []
     for rule in cfg.rules:
         column = RULE_COLUMNS[rule]
-        guard = (
-            f"a.first_name_key IS NOT NULL AND b.first_name_key IS NOT NULL AND a.first_name_key <> b.first_name_key "
-            f"AND jaro_winkler_similarity(a.first_name_key, b.first_name_key) < {cfg.name_similarity}"
-            if rule in NAME_GUARDED_RULES
-            else "false"
-        )
+        guard = name_conflict_sql("a", "b", cfg.name_similarity) if rule in NAME_GUARDED_RULES else "false"
         parts.append(
             f"""
             SELECT a.rid AS l, b.rid AS r, '{rule}' AS rule, {guard} AS name_conflict
