@@ -15,6 +15,7 @@ OUTPUTS_DOC = REPO_ROOT / "docs" / "outputs.md"
 MARTS = [
     "dim_customer",
     "customer_identity_map",
+    "identity_match_pairs",
     "fct_customer_activity",
     "customer_daily_metrics",
     "customer_360",

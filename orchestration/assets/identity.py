@@ -22,17 +22,20 @@ from orchestration.partitions import daily_partitions
 from orchestration.run_day import run_day
 
 IDENTITY_KEY = AssetKey(["identity", "resolved_identities"])
-# More records than this under one customer id means a rule is linking strangers.
-MAX_CLUSTER_RECORDS = 25
+
+
+def _config() -> RuleConfig:
+    return RuleConfig.from_dict(pipeline_config()["identity"])
 
 
 @asset(
     key=IDENTITY_KEY,
-    deps=[AssetKey(["intermediate", "int_identity_records"])],
+    deps=[AssetKey(["intermediate", "int_identity_records"]), AssetKey(["seeds", "identity_overrides"])],
     description=(
-        "Every person-record of every source system with its stable customer_id and the rule that "
-        "matched it (deterministic: CRM reference, normalised e-mail, normalised phone). Merges and "
-        "splits of customer ids are appended to identity.customer_id_changelog."
+        "Every person-record of every source system with its stable customer_id, the rule that "
+        "matched it (deterministic: CRM reference, normalised e-mail, normalised phone; then splink "
+        "probabilistic matching) and the match probability. Every candidate pair and its decision goes "
+        "to identity.match_pairs; merges and splits of customer ids to identity.customer_id_changelog."
     ),
     group_name="identity",
     partitions_def=daily_partitions,
@@ -42,9 +45,8 @@ MAX_CLUSTER_RECORDS = 25
     retry_policy=RetryPolicy(max_retries=2, delay=5),
 )
 def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    cfg = RuleConfig.from_dict(pipeline_config()["identity"])
     with warehouse.get_connection() as con:
-        stats = resolve(con, cfg, run_day(context))
+        stats = resolve(con, _config(), run_day(context))
     linked = stats.records - stats.records_by_rule.get("unique", 0)
     sizes = sorted(stats.cluster_size_counts.items())
     return MaterializeResult(
@@ -60,18 +62,24 @@ def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResourc
             ),
             "merges": stats.merges,
             "splits": stats.splits,
+            "pairs_by_decision": stats.pairs_by_decision,
         }
     )
 
 
-@asset_check(asset=IDENTITY_KEY, description=f"No customer holds more than {MAX_CLUSTER_RECORDS} source records.")
+@asset_check(
+    asset=IDENTITY_KEY,
+    description="Cluster sizes stay sane: no customer above guards.max_cluster_records records (config/pipeline.yml).",
+)
 def cluster_size_within_limit(warehouse: DuckDBResource) -> AssetCheckResult:
+    limit = _config().max_cluster_records
     with warehouse.get_connection() as con:
-        largest = con.execute(
-            f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM {RESOLVED_TABLE} GROUP BY customer_id)"
-        ).fetchall()[0][0]
+        largest, over = con.execute(
+            f"SELECT coalesce(max(n), 0), count(*) FILTER (WHERE n > {limit}) "
+            f"FROM (SELECT count(*) AS n FROM {RESOLVED_TABLE} GROUP BY customer_id)"
+        ).fetchall()[0]
     return AssetCheckResult(
-        passed=largest <= MAX_CLUSTER_RECORDS,
+        passed=largest <= limit,
         severity=AssetCheckSeverity.ERROR,
-        metadata={"largest_cluster": largest, "limit": MAX_CLUSTER_RECORDS},
+        metadata={"largest_cluster": largest, "limit": limit, "customers_over_limit": over},
     )
