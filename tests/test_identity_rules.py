@@ -7,7 +7,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from ml.identity.resolve import resolve, resolve_frame as _resolve_frame
+from ml.identity.resolve import resolve
+from ml.identity.resolve import resolve_frame as _resolve_frame
 from ml.identity.rules import RuleConfig
 
 CFG = RuleConfig(("crm_reference", "email", "phone"), ("info@", "noreply@"), ("0000000",))

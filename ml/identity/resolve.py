@@ -69,7 +69,8 @@ def _override_pairs(records: pd.DataFrame, overrides: pd.DataFrame | None) -> tu
                                                                                       "source_record_id"]]))
     a = pos.reindex(pd.MultiIndex.from_frame(overrides[["left_source_system", "left_source_record_id"]]))
     b = pos.reindex(pd.MultiIndex.from_frame(overrides[["right_source_system", "right_source_record_id"]]))
-    both = pd.DataFrame({"a": a.to_numpy(), "b": b.to_numpy(), "decision": overrides["decision"].str.lower().to_numpy()})
+    decisions = overrides["decision"].str.strip().str.lower().to_numpy()
+    both = pd.DataFrame({"a": a.to_numpy(), "b": b.to_numpy(), "decision": decisions})
     both = both.dropna(subset=["a", "b"])
     both = both[both["a"] != both["b"]]
     out = pd.DataFrame({"l": np.minimum(both["a"], both["b"]).astype(np.int64),
