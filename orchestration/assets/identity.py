@@ -6,12 +6,13 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
-    asset,
     asset_check,
+    multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -22,34 +23,50 @@ from orchestration.partitions import daily_partitions
 from orchestration.run_day import run_day
 
 IDENTITY_KEY = AssetKey(["identity", "resolved_identities"])
+PAIRS_KEY = AssetKey(["identity", "match_pairs"])
+_DEPS = [AssetKey(["intermediate", "int_identity_records"]), AssetKey(["seeds", "identity_overrides"])]
 
 
 def _config() -> RuleConfig:
     return RuleConfig.from_dict(pipeline_config()["identity"])
 
 
-@asset(
-    key=IDENTITY_KEY,
-    deps=[AssetKey(["intermediate", "int_identity_records"]), AssetKey(["seeds", "identity_overrides"])],
-    description=(
-        "Every person-record of every source system with its stable customer_id, the rule that "
-        "matched it (deterministic: CRM reference, normalised e-mail, normalised phone; then splink "
-        "probabilistic matching) and the match probability. Every candidate pair and its decision goes "
-        "to identity.match_pairs; merges and splits of customer ids to identity.customer_id_changelog."
-    ),
-    group_name="identity",
+@multi_asset(
+    specs=[
+        AssetSpec(
+            IDENTITY_KEY,
+            deps=_DEPS,
+            description=(
+                "Every person-record of every source system with its stable customer_id, the rule that "
+                "matched it (deterministic: CRM reference, normalised e-mail, normalised phone; then splink "
+                "probabilistic matching) and the match probability. Merges and splits of customer ids are "
+                "appended to identity.customer_id_changelog."
+            ),
+            group_name="identity",
+            kinds={"python", "duckdb"},
+            owners=["team:data-engineering"],
+        ),
+        AssetSpec(
+            PAIRS_KEY,
+            deps=_DEPS,
+            description="Every candidate pair of the run with its rule, match probability and decision (audit).",
+            group_name="identity",
+            kinds={"python", "duckdb"},
+            owners=["team:data-engineering"],
+        ),
+    ],
+    name="identity_resolution",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    kinds={"python", "duckdb"},
-    owners=["team:data-engineering"],
     retry_policy=RetryPolicy(max_retries=2, delay=5),
 )
-def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResource):
     with warehouse.get_connection() as con:
         stats = resolve(con, _config(), run_day(context))
     linked = stats.records - stats.records_by_rule.get("unique", 0)
     sizes = sorted(stats.cluster_size_counts.items())
-    return MaterializeResult(
+    yield MaterializeResult(
+        asset_key=IDENTITY_KEY,
         metadata={
             "dagster/row_count": stats.records,
             "customers": stats.customers,
@@ -62,8 +79,14 @@ def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResourc
             ),
             "merges": stats.merges,
             "splits": stats.splits,
+        },
+    )
+    yield MaterializeResult(
+        asset_key=PAIRS_KEY,
+        metadata={
+            "dagster/row_count": sum(stats.pairs_by_decision.values()),
             "pairs_by_decision": stats.pairs_by_decision,
-        }
+        },
     )
 
 
