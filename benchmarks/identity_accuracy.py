@@ -34,11 +34,12 @@ WITH joined AS (
 cells AS (SELECT customer_id, person_id, count(*) AS n FROM joined GROUP BY ALL),
 customers AS (SELECT customer_id, count(*) AS n, count(DISTINCT person_id) AS persons FROM joined GROUP BY 1),
 persons AS (SELECT person_id, count(*) AS n FROM joined GROUP BY 1),
-exact AS (
-    SELECT count(*) AS n FROM cells
-    JOIN customers USING (customer_id) JOIN persons USING (person_id)
-    WHERE cells.n = customers.n AND cells.n = persons.n
-)
+-- window sums, not joins: a filter such as cells.n = customers.n can be planned as a join on n
+cell_totals AS (
+    SELECT n, sum(n) OVER (PARTITION BY customer_id) AS customer_n, sum(n) OVER (PARTITION BY person_id) AS person_n
+    FROM cells
+),
+exact AS (SELECT count(*) AS n FROM cell_totals WHERE n = customer_n AND n = person_n)
 SELECT
     (SELECT count(*) FROM joined),
     (SELECT sum(n * (n - 1) / 2) FROM customers),
@@ -81,7 +82,9 @@ def pairwise_scores(con: duckdb.DuckDBPyConnection, person_map: str) -> dict[str
 
 def frame_scores(resolved: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float | int]:
     """Scores of an in-memory identity map (source_system, source_record_id, customer_id)."""
-    with duckdb.connect() as con:
+    from ml.identity.duck import connect
+
+    with connect() as con:
         con.register("resolved", resolved)
         con.register("truth", truth)
         return _scores(con, "resolved", "truth")

@@ -12,11 +12,12 @@ whole (same result as the greedy pass, which only runs on the few that do).
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+
+from ml.identity.duck import DuckLimits, connect
 
 
 def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -24,13 +25,14 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _name_conflicts(comp: np.ndarray, names: pd.DataFrame, threshold: float) -> tuple[np.ndarray, set]:
+def _name_conflicts(comp: np.ndarray, names: pd.DataFrame, threshold: float, limits: DuckLimits | None
+                    ) -> tuple[np.ndarray, set]:
     """(components holding two people's names, the set of conflicting (kind, name, name) in them)."""
     from ml.identity.rules import names_differ_sql
 
     frame = pd.DataFrame({"comp": comp, "first": names["first_name_key"].to_numpy(),
                           "last": names["last_name_key"].to_numpy()})
-    with duckdb.connect() as con:
+    with connect(limits) as con:
         con.register("names", frame)
         rows = con.execute(
             f"""WITH n AS (
@@ -54,6 +56,7 @@ def constrained_clusters(
     max_per_system: int,
     names: pd.DataFrame | None = None,
     name_similarity: float = 0.85,
+    limits: DuckLimits | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(cluster label per record, decision per link: match | never_match | review_cardinality | name_conflict).
 
@@ -74,7 +77,7 @@ def constrained_clusters(
     bad[comp[never_l][comp[never_l] == comp[never_r]]] = True
     conflicts: set = set()
     if names is not None and n:
-        name_comps, conflicts = _name_conflicts(comp, names, name_similarity)
+        name_comps, conflicts = _name_conflicts(comp, names, name_similarity, limits)
         bad[name_comps] = True
     if bad.any():
         first = names["first_name_key"].to_numpy(object) if names is not None else np.full(n, None, object)

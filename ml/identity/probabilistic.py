@@ -5,19 +5,22 @@ code, with term-frequency adjustments on names and e-mail (two "smith"s say less
 "okafor"s). u probabilities come from seeded random sampling, m probabilities from EM on
 two blocking passes (same e-mail; same phone), so a re-run on the
 same records gives the same model. Prediction only scores pairs whose records the rules put
-in different clusters. splink gets its own in-memory DuckDB: the warehouse file allows one
-writer and is held by the caller.
+in different clusters; the pairs the blocking rules generate are counted first and kept under
+a ceiling. splink gets its own capped in-memory DuckDB (ml/identity/duck.py): the warehouse
+file allows one writer and is held by the caller.
 """
 
 from __future__ import annotations
 
 import logging
 
-import duckdb
 import numpy as np
 import pandas as pd
 
+from ml.identity.duck import DuckLimits, connect
 from ml.identity.rules import ProbabilisticConfig
+
+log = logging.getLogger(__name__)
 
 # Prediction blocking: each rule is an equi-join plus "not already together".
 PREDICT_BLOCKS = [
@@ -53,7 +56,34 @@ def _email_comparison():
     )
 
 
-def _settings(prior: float):
+def _block_sql(cols: tuple[str, ...]) -> str:
+    return " AND ".join(f"l.{c} = r.{c}" for c in cols) + " AND l.det_cluster <> r.det_cluster"
+
+
+def affordable_blocks(con, table: str, limit: float) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], int]:
+    """(blocking rules kept, rules skipped, pairs the kept ones can generate at most).
+
+    Counted per rule as the sum of n(n-1)/2 over its key values — an upper bound (it ignores
+    the not-already-together filter and overlaps between rules) that costs one GROUP BY.
+    """
+    kept, skipped, total = [], [], 0
+    for cols in PREDICT_BLOCKS:
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        pairs = con.execute(
+            f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM "
+            f"(SELECT count(*) AS n FROM {table} WHERE {not_null} GROUP BY {', '.join(cols)})"
+        ).fetchall()[0][0]
+        if total + pairs > limit:
+            skipped.append(cols)
+            log.warning("blocking rule on %s skipped: %d more pairs would pass the ceiling of %d",
+                        "+".join(cols), pairs, limit)
+            continue
+        kept.append(cols)
+        total += int(pairs)
+    return kept, skipped, total
+
+
+def _settings(prior: float, blocks: list[tuple[str, ...]]):
     import splink.comparison_library as cl
     from splink import SettingsCreator
 
@@ -70,11 +100,7 @@ def _settings(prior: float):
             cl.ExactMatch("postal_code"),
         ],
         blocking_rules_to_generate_predictions=[
-            {
-                "blocking_rule": " AND ".join(f"l.{c} = r.{c}" for c in cols) + " AND l.det_cluster <> r.det_cluster",
-                "sql_dialect": "duckdb",
-            }
-            for cols in PREDICT_BLOCKS
+            {"blocking_rule": _block_sql(cols), "sql_dialect": "duckdb"} for cols in blocks
         ],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
@@ -83,8 +109,11 @@ def _settings(prior: float):
     )
 
 
-def score_pairs(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig) -> pd.DataFrame:
-    """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor.
+def score_pairs(
+    frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, limits: DuckLimits | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor,
+    and the blocking rules skipped for the comparison ceiling.
 
     Columns: l, r, match_probability, match_weight.
     """
@@ -102,9 +131,15 @@ def score_pairs(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: Probabilistic
     found = float((sizes * (sizes - 1) / 2).sum())
     prior = min(max(found / 0.9 / (n * (n - 1) / 2), 1e-9), 0.5)
 
-    con = duckdb.connect()
+    con = connect(limits)
     try:
-        linker = Linker(DuckDBAPI(con).register(df), _settings(prior))
+        con.register("_blocking_input", df)
+        blocks, skipped, _ = affordable_blocks(con, "_blocking_input", cfg.max_comparisons)
+        con.unregister("_blocking_input")
+        skipped_names = ["+".join(cols) for cols in skipped]
+        if not blocks:  # splink would score the full cartesian product
+            return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
+        linker = Linker(DuckDBAPI(con).register(df), _settings(prior, blocks))
         linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
         for cols in TRAINING_BLOCKS:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -114,7 +149,7 @@ def score_pairs(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: Probabilistic
     finally:
         con.close()
     if pairs.empty:
-        return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+        return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
     left = np.minimum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
     right = np.maximum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
     out = pd.DataFrame(
@@ -127,4 +162,4 @@ def score_pairs(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: Probabilistic
         }
     )
     # A pair found by several blocking rules is scored once per rule: keep one.
-    return out.drop_duplicates(["l", "r"]).sort_values(["l", "r"], ignore_index=True)
+    return out.drop_duplicates(["l", "r"]).sort_values(["l", "r"], ignore_index=True), skipped_names

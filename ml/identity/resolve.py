@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ml.identity.clusters import constrained_clusters
+from ml.identity.duck import connect
 from ml.identity.probabilistic import score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
@@ -41,6 +42,7 @@ class ResolutionStats:
     merges: int
     splits: int
     pairs_by_decision: dict[str, int] = field(default_factory=dict)
+    skipped_blocking_rules: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Resolution:
     resolved: pd.DataFrame  # one row per record: the identity map
     changelog: pd.DataFrame  # merges and splits of customer ids against the previous map
     pairs: pd.DataFrame  # every candidate pair with its rule, probability and decision
+    skipped_blocking_rules: list[str] = field(default_factory=list)  # over the comparison ceiling
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -106,40 +109,45 @@ def resolve_frame(
     always, never = _override_pairs(records, overrides)
     rule_order = [ALWAYS, *cfg.rules, PROBABILISTIC]
 
-    con = duckdb.connect()
+    con = connect(cfg.duckdb)
     try:
         con.register("match_records", frame)
         det = rule_pairs(con, cfg)
         det["match_probability"] = 1.0
         det["match_weight"] = np.nan
-        det = pd.concat([always.assign(rule=ALWAYS, name_conflict=False, match_probability=1.0, match_weight=np.nan),
-                         det], ignore_index=True)
+        det = pd.concat([always.assign(rule=ALWAYS, name_conflict=False, phone_conflict=False, match_probability=1.0,
+                                       match_weight=np.nan), det], ignore_index=True)
+        det = det.astype({"name_conflict": bool, "phone_conflict": bool})
         det["priority"] = det["rule"].map({r: i for i, r in enumerate(rule_order)})
         det = det.sort_values(["priority", "l", "r"], ignore_index=True)
         det["guarded"] = det["rule"].isin(NAME_GUARDED_RULES)
-        links = det[~det["name_conflict"]]
+        links = det[~det["name_conflict"] & ~det["phone_conflict"]]
         det_labels, _ = constrained_clusters(system_codes, links, never, cfg.max_records_per_system, frame,
-                                             cfg.name_similarity)
+                                             cfg.name_similarity, cfg.duckdb)
 
         scored = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+        skipped_blocks: list[str] = []
         if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
-            scored = score_pairs(frame, det_labels, cfg.probabilistic)
+            scored, skipped_blocks = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb)
         scored = scored.astype({"l": np.int64, "r": np.int64})
         scored["rule"] = PROBABILISTIC
         scored["priority"] = len(rule_order) - 1
         scored["name_conflict"] = _name_conflicts(con, scored, cfg)
         scored["guarded"] = True
+        scored["phone_conflict"] = False
     finally:
         con.close()
     scored = scored.sort_values(["match_probability", "l", "r"], ascending=[False, True, True], ignore_index=True)
 
     candidates = pd.concat([det, scored], ignore_index=True)
-    linkable = (~candidates["name_conflict"] & (candidates["match_probability"] >= cfg.probabilistic.threshold)
-                ).to_numpy()
+    linkable = (~candidates["name_conflict"] & ~candidates["phone_conflict"]
+                & (candidates["match_probability"] >= cfg.probabilistic.threshold)).to_numpy()
     labels, link_decision = constrained_clusters(
-        system_codes, candidates[linkable], never, cfg.max_records_per_system, frame, cfg.name_similarity
+        system_codes, candidates[linkable], never, cfg.max_records_per_system, frame, cfg.name_similarity,
+        cfg.duckdb,
     )
-    decision = np.where(candidates["name_conflict"], "name_conflict", "below_threshold").astype(object)
+    decision = np.select([candidates["name_conflict"], candidates["phone_conflict"]],
+                         ["name_conflict", "phone_conflict"], "below_threshold").astype(object)
     decision[linkable] = link_decision
     candidates["decision"] = decision
 
@@ -180,7 +188,7 @@ def resolve_frame(
             "decision": candidates["decision"].to_numpy(),
         }
     )
-    return Resolution(resolved, changelog, pairs)
+    return Resolution(resolved, changelog, pairs, skipped_blocks)
 
 
 def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) -> ResolutionStats:
@@ -241,4 +249,5 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
         merges=int((changelog["reason"] == "merge").sum()),
         splits=int((changelog["reason"] == "split").sum()),
         pairs_by_decision={k: int(v) for k, v in pairs["decision"].value_counts().sort_index().items()},
+        skipped_blocking_rules=result.skipped_blocking_rules,
     )

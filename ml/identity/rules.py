@@ -6,6 +6,8 @@ that links it to another record (`unique` when nothing does). Blocked values
 by more than `max_group_size` records (an unlisted shared inbox). E-mail and phone links
 need compatible names (first and last; see names_differ_sql): a household shares an inbox
 or a landline, not a person (the name guard; CRM references are explicit links and skip it).
+An e-mail link whose two records carry different phones is not decided by the rule either:
+the probabilistic pass scores it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 import duckdb
 import numpy as np
 import pandas as pd
+
+from ml.identity.duck import DuckLimits
 
 # Rule name → column of int_identity_records that must be equal.
 RULE_COLUMNS = {"crm_reference": "crm_reference", "email": "email_normalized", "phone": "phone_normalized"}
@@ -32,6 +36,9 @@ class ProbabilisticConfig:
     seed: int = 42
     u_max_pairs: float = 2e6
     em_max_pairs: float = 1e6
+    # Ceiling on the pairs the prediction blocking rules may generate (counted before predict;
+    # a rule that would cross it is skipped and reported, rather than exhausting the machine).
+    max_comparisons: float = 3e7
 
     @classmethod
     def from_dict(cls, cfg: dict | None) -> ProbabilisticConfig:
@@ -49,6 +56,7 @@ class RuleConfig:
     max_records_per_system: int = 3
     max_cluster_records: int = 12
     probabilistic: ProbabilisticConfig = field(default_factory=lambda: ProbabilisticConfig(enabled=False))
+    duckdb: DuckLimits = field(default_factory=DuckLimits)
 
     @classmethod
     def from_dict(cls, cfg: dict) -> RuleConfig:
@@ -65,6 +73,7 @@ class RuleConfig:
             max_records_per_system=int(guards.get("max_records_per_system", 3)),
             max_cluster_records=int(guards.get("max_cluster_records", 12)),
             probabilistic=ProbabilisticConfig.from_dict(cfg.get("probabilistic")),
+            duckdb=DuckLimits.from_dict(cfg.get("duckdb")),
         )
 
 
@@ -116,15 +125,21 @@ def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
     """Every pair of records (l < r) sharing a rule's value, with the name guard's verdict.
 
     `con` has the matching frame registered as `match_records`. Columns: l, r, rule,
-    name_conflict.
+    name_conflict, phone_conflict (an e-mail pair whose phones disagree).
     """
     parts = []
     for rule in cfg.rules:
         column = RULE_COLUMNS[rule]
         guard = name_conflict_sql("a", "b", cfg.name_similarity) if rule in NAME_GUARDED_RULES else "false"
+        # Namesakes' addresses collide once gmail dots are dropped (john.smith@ / johnsmith@): an
+        # e-mail match whose phones disagree is left to the probabilistic pass, which weighs both.
+        contradiction = (
+            "coalesce(a.phone_normalized <> b.phone_normalized, false)" if rule == "email" else "false"
+        )
         parts.append(
             f"""
-            SELECT a.rid AS l, b.rid AS r, '{rule}' AS rule, {guard} AS name_conflict
+            SELECT a.rid AS l, b.rid AS r, '{rule}' AS rule, {guard} AS name_conflict,
+                {contradiction} AS phone_conflict
             FROM match_records a
             JOIN match_records b ON a.{column} = b.{column} AND a.rid < b.rid
             WHERE a.{column} IN (
@@ -133,5 +148,5 @@ def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
             )"""
         )
     if not parts:
-        return pd.DataFrame({"l": [], "r": [], "rule": [], "name_conflict": []})
+        return pd.DataFrame({"l": [], "r": [], "rule": [], "name_conflict": [], "phone_conflict": []})
     return con.execute(" UNION ALL ".join(parts) + " ORDER BY l, r, rule").df()

@@ -79,6 +79,7 @@ def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResourc
             ),
             "merges": stats.merges,
             "splits": stats.splits,
+            "skipped_blocking_rules": stats.skipped_blocking_rules,
         },
     )
     yield MaterializeResult(
