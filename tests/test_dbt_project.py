@@ -24,7 +24,8 @@ from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
 INCREMENTAL = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily"}
-MARTS = INCREMENTAL | {"customer_identity_map", "dim_customer", "customer_360", "support_ticket_trends"}
+MARTS = INCREMENTAL | {"customer_identity_map", "identity_match_pairs", "dim_customer", "customer_360",
+                       "support_ticket_trends"}
 
 
 def _dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:
@@ -105,6 +106,7 @@ def test_unit_tests_cover_scores_normalisation_and_versions(manifest):
         "stg_sales__customers",
         "stg_support__tickets",
         "int_subscription_events",
+        "int_identity_records",
     } <= tested
 
 
