@@ -85,16 +85,18 @@ def _override_pairs(records: pd.DataFrame, overrides: pd.DataFrame | None) -> tu
     return always.reset_index(drop=True), never.reset_index(drop=True)
 
 
-def _name_conflicts(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, cfg: RuleConfig) -> np.ndarray:
+def _guard_flags(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(name conflict, phone conflict) per scored pair: the guards the rules obey bind the model too."""
     if pairs.empty:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
     con.register("_scored", pairs[["l", "r"]].assign(i=np.arange(len(pairs))))
     flags = con.execute(
-        f"""SELECT {name_conflict_sql("a", "b", cfg.name_similarity)}
+        f"""SELECT {name_conflict_sql("a", "b", cfg.name_similarity)} AS names,
+                   coalesce(a.phone_normalized <> b.phone_normalized, false) AS phones
             FROM _scored s JOIN match_records a ON a.rid = s.l JOIN match_records b ON b.rid = s.r ORDER BY s.i"""
     ).fetchnumpy()
     con.unregister("_scored")
-    return next(iter(flags.values())).astype(bool)
+    return flags["names"].astype(bool), flags["phones"].astype(bool)
 
 
 def resolve_frame(
@@ -132,9 +134,8 @@ def resolve_frame(
         scored = scored.astype({"l": np.int64, "r": np.int64})
         scored["rule"] = PROBABILISTIC
         scored["priority"] = len(rule_order) - 1
-        scored["name_conflict"] = _name_conflicts(con, scored, cfg)
+        scored["name_conflict"], scored["phone_conflict"] = _guard_flags(con, scored, cfg)
         scored["guarded"] = True
-        scored["phone_conflict"] = False
     finally:
         con.close()
     scored = scored.sort_values(["match_probability", "l", "r"], ascending=[False, True, True], ignore_index=True)

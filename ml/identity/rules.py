@@ -6,8 +6,8 @@ that links it to another record (`unique` when nothing does). Blocked values
 by more than `max_group_size` records (an unlisted shared inbox). E-mail and phone links
 need compatible names (first and last; see names_differ_sql): a household shares an inbox
 or a landline, not a person (the name guard; CRM references are explicit links and skip it).
-An e-mail link whose two records carry different phones is not decided by the rule either:
-the probabilistic pass scores it.
+An e-mail link (or a probabilistic one) whose two records carry different phones is refused
+(the phone guard, decision `phone_conflict`).
 """
 
 from __future__ import annotations
@@ -131,8 +131,9 @@ def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
     for rule in cfg.rules:
         column = RULE_COLUMNS[rule]
         guard = name_conflict_sql("a", "b", cfg.name_similarity) if rule in NAME_GUARDED_RULES else "false"
-        # Namesakes' addresses collide once gmail dots are dropped (john.smith@ / johnsmith@): an
-        # e-mail match whose phones disagree is left to the probabilistic pass, which weighs both.
+        # Two different valid phones say two people: namesakes' addresses collide once gmail dots
+        # are dropped (john.smith@ / johnsmith@ of two people, seen at a million persons). Neither
+        # this rule nor the model links such a pair; only a steward's always-match does.
         contradiction = (
             "coalesce(a.phone_normalized <> b.phone_normalized, false)" if rule == "email" else "false"
         )
