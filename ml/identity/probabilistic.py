@@ -3,8 +3,8 @@
 The model compares first name (nickname-mapped key), last name, e-mail, phone and postal
 code, with term-frequency adjustments on names and e-mail (two "smith"s say less than two
 "okafor"s). u probabilities come from seeded random sampling, m probabilities from EM on
-two blocking passes (same e-mail; same phone), so a re-run on the
-same records gives the same model. Prediction only scores pairs whose records the rules put
+two blocking passes (same e-mail; same phone), so a re-run on the same records gives the
+same model. Prediction only scores pairs whose records the rules put
 in different clusters; the pairs the blocking rules generate are counted first and kept under
 a ceiling. splink gets its own capped in-memory DuckDB (ml/identity/duck.py): the warehouse
 file allows one writer and is held by the caller.
