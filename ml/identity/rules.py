@@ -97,8 +97,10 @@ def matching_frame(records: pd.DataFrame, cfg: RuleConfig) -> pd.DataFrame:
         out[column] = usable_values(records, rule, cfg).to_numpy() if column in records else pd.NA
     for column in MATCH_COLUMNS:
         out[column] = records[column].astype("string").to_numpy() if column in records else pd.NA
-    blocked_email = out["email_normalized"].isna() & records.get("email_normalized", pd.Series(dtype="string")).notna()
-    out.loc[blocked_email.to_numpy(), "email_user"] = pd.NA
+    if "email_normalized" in records:
+        # A placeholder's local part (info, noreply) must not block or score pairs either.
+        blocked = out["email_normalized"].isna().to_numpy() & records["email_normalized"].notna().to_numpy()
+        out.loc[blocked, "email_user"] = pd.NA
     return out.astype({c: "string" for c in out.columns if c != "rid"})
 
 
