@@ -12,7 +12,7 @@ DEMO_START ?= 2026-01-01
 SEED ?= 42
 DATA_DIR ?= data
 
-.PHONY: demo test ui run backfill bench bench-churn lint lock install generate manifest clean
+.PHONY: demo test ui run backfill bench bench-identity bench-churn lint lock install generate manifest clean
 
 # The virtual environment, with every dependency at its locked version.
 .venv/.installed: pyproject.toml requirements.lock
@@ -57,6 +57,10 @@ backfill: install manifest
 
 bench: install manifest
 	$(PY) -m benchmarks.run --scale $(or $(SCALE),S)
+
+# Identity accuracy against ground truth: rules alone vs rules + splink, on the warehouse in DATA_DIR.
+bench-identity: install
+	$(PY) -m benchmarks.identity_accuracy --data-dir $(DATA_DIR) --compare
 
 # Churn model quality on a held-out later period and scoring at 1M customers (after make demo).
 bench-churn: install

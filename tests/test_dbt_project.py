@@ -25,7 +25,13 @@ from config.settings import DBT_PROJECT_DIR
 DBT = Path(sys.executable).parent / "dbt"
 INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily"}
 INCREMENTAL = INCREMENTAL_MARTS | {"churn_features", "churn_labels"}
-MARTS = INCREMENTAL_MARTS | {"customer_identity_map", "dim_customer", "customer_360", "support_ticket_trends"}
+MARTS = INCREMENTAL_MARTS | {
+    "customer_identity_map",
+    "identity_match_pairs",
+    "dim_customer",
+    "customer_360",
+    "support_ticket_trends",
+}
 
 
 def _dbt(args: list[str], warehouse: Path, target: Path) -> subprocess.CompletedProcess:
@@ -107,6 +113,7 @@ def test_unit_tests_cover_scores_normalisation_and_versions(manifest):
         "stg_support__tickets",
         "int_subscription_events",
         "churn_labels",
+        "int_identity_records",
     } <= tested
 
 

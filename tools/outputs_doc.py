@@ -15,6 +15,7 @@ OUTPUTS_DOC = REPO_ROOT / "docs" / "outputs.md"
 MARTS = [
     "dim_customer",
     "customer_identity_map",
+    "identity_match_pairs",
     "fct_customer_activity",
     "customer_daily_metrics",
     "customer_360",
@@ -35,6 +36,8 @@ or a BI tool's DuckDB driver with `access_mode=read_only`).
 Operational tables beside them: `raw.rejects` (every rejected landing row with its reason and
 raw text), `raw.load_log` (rows landed/loaded/rejected per entity and landing day) and
 `identity.customer_id_changelog` (customer-id merges and splits: old id → new id, reason, run date).
+Steward-edited seeds: `seeds.identity_overrides` (always / never match a pair of records) and
+`seeds.name_nicknames` (nickname → formal first name).
 """
 
 

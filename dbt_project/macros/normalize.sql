@@ -129,3 +129,52 @@
     {%- endfor -%}
     ), false)
 {%- endmacro %}
+
+{#
+    Name keys for matching, out of a normalised name part:
+      letters only ("o'brien" → obrien, "a. smith" → asmith is avoided by taking the LAST word
+      of a last name, so a middle initial left in it by "john a. smith" does not count);
+      a "<surname> household" account name gives no first name and the surname as last name.
+    The first-name key is then mapped through the nickname seed (bob → robert) in
+    int_identity_records.
+#}
+{% macro first_name_key(first_name, last_name) -%}
+    case
+        when {{ last_name }} = 'household' then null
+        else nullif({{ regex_replace_all(first_name, '[^a-z]', '') }}, '')
+    end
+{%- endmacro %}
+
+{% macro last_name_key(first_name, last_name) -%}
+    case
+        when {{ last_name }} = 'household' then nullif({{ regex_replace_all(first_name, '[^a-z]', '') }}, '')
+        else nullif({{ regex_replace_all(
+            "regexp_extract(trim(" ~ last_name ~ "), '[^ ]+$')", '[^a-z]', '') }}, '')
+    end
+{%- endmacro %}
+
+{# The local part of a normalised e-mail (john.smith@x.com → john.smith): the same person keeps
+   it across a domain typo or a work/personal domain pair. #}
+{% macro email_user(email_normalized) -%}
+    nullif({{ dbt.split_part(email_normalized, "'@'", 1) }}, '')
+{%- endmacro %}
+
+{#
+    Street normalised for matching: lower-cased, accents and punctuation removed, blanks
+    collapsed, the common USPS suffixes and directions abbreviated (Street → st, Avenue → ave,
+    North → n), so "12 Oak Street" and "12 oak st." compare equal.
+#}
+{% macro normalize_street(street) -%}
+    {%- set abbreviations = {
+        'street': 'st', 'avenue': 'ave', 'av': 'ave', 'road': 'rd', 'boulevard': 'blvd', 'lane': 'ln',
+        'drive': 'dr', 'court': 'ct', 'place': 'pl', 'terrace': 'ter', 'circle': 'cir', 'highway': 'hwy',
+        'parkway': 'pkwy', 'square': 'sq', 'north': 'n', 'south': 's', 'east': 'e', 'west': 'w',
+        'apartment': 'apt', 'suite': 'ste'
+    } -%}
+    {%- set ns = namespace(expr=regex_replace_all(regex_replace_all(
+        "lower(" ~ remove_accents(street) ~ ")", '[.,#]', ' '), ' +', ' ')) -%}
+    {%- for word, abbr in abbreviations.items() -%}
+        {%- set ns.expr = regex_replace_all(ns.expr, '\\b' ~ word ~ '\\b', abbr) -%}
+    {%- endfor -%}
+    nullif(trim({{ ns.expr }}), '')
+{%- endmacro %}

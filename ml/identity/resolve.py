@@ -5,17 +5,31 @@ prepared, writes identity.resolved_identities and appends to identity.customer_i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from ml.identity.rules import RuleConfig, match_clusters
+from ml.identity.clusters import constrained_clusters
+from ml.identity.duck import connect
+from ml.identity.probabilistic import score_pairs
+from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
 
 RECORDS_RELATION = "intermediate.int_identity_records"
+OVERRIDES_RELATION = "seeds.identity_overrides"
 RESOLVED_TABLE = "identity.resolved_identities"
 CHANGELOG_TABLE = "identity.customer_id_changelog"
+PAIRS_TABLE = "identity.match_pairs"
+RECORD_COLUMNS = [
+    "source_system", "source_record_id", "email_normalized", "phone_normalized", "crm_reference",
+    "first_landed_date", "first_name_key", "last_name_key", "email_user", "postal_code",
+]
+SYSTEMS = ["marketing", "sales", "support", "finance"]
+ALWAYS, PROBABILISTIC, UNIQUE = "always_match", "probabilistic", "unique"
+OVERRIDE_COLUMNS = ["left_source_system", "left_source_record_id", "right_source_system", "right_source_record_id",
+                    "decision"]
 
 
 @dataclass
@@ -27,6 +41,16 @@ class ResolutionStats:
     cluster_size_counts: dict[int, int]
     merges: int
     splits: int
+    pairs_by_decision: dict[str, int] = field(default_factory=dict)
+    skipped_blocking_rules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Resolution:
+    resolved: pd.DataFrame  # one row per record: the identity map
+    changelog: pd.DataFrame  # merges and splits of customer ids against the previous map
+    pairs: pd.DataFrame  # every candidate pair with its rule, probability and decision
+    skipped_blocking_rules: list[str] = field(default_factory=list)  # over the comparison ceiling
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -39,33 +63,145 @@ def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     )
 
 
+def _override_pairs(records: pd.DataFrame, overrides: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(always links, never pairs) as l, r positions; overrides naming unknown records are ignored."""
+    empty = pd.DataFrame({"l": pd.Series(dtype=np.int64), "r": pd.Series(dtype=np.int64)})
+    if overrides is None or overrides.empty:
+        return empty, empty.copy()
+    pos = pd.Series(np.arange(len(records)), index=pd.MultiIndex.from_frame(records[["source_system",
+                                                                                      "source_record_id"]]))
+    a = pos.reindex(pd.MultiIndex.from_frame(overrides[["left_source_system", "left_source_record_id"]]))
+    b = pos.reindex(pd.MultiIndex.from_frame(overrides[["right_source_system", "right_source_record_id"]]))
+    decisions = overrides["decision"].str.strip().str.lower().to_numpy()
+    both = pd.DataFrame({"a": a.to_numpy(), "b": b.to_numpy(), "decision": decisions})
+    both = both.dropna(subset=["a", "b"])
+    both = both[both["a"] != both["b"]]
+    out = pd.DataFrame({"l": np.minimum(both["a"], both["b"]).astype(np.int64),
+                        "r": np.maximum(both["a"], both["b"]).astype(np.int64), "decision": both["decision"]})
+    never = out[out["decision"] == "never"][["l", "r"]].drop_duplicates()
+    # A pair a steward marked both ways stays apart: "never" is the safe reading.
+    always = out[out["decision"] == "always"][["l", "r"]].drop_duplicates()
+    always = always.merge(never, how="left", indicator=True).query("_merge == 'left_only'")[["l", "r"]]
+    return always.reset_index(drop=True), never.reset_index(drop=True)
+
+
+def _guard_flags(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, cfg: RuleConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(name conflict, phone conflict) per scored pair: the guards the rules obey bind the model too."""
+    if pairs.empty:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    con.register("_scored", pairs[["l", "r"]].assign(i=np.arange(len(pairs))))
+    flags = con.execute(
+        f"""SELECT {name_conflict_sql("a", "b", cfg.name_similarity)} AS names,
+                   coalesce(a.phone_normalized <> b.phone_normalized, false) AS phones
+            FROM _scored s JOIN match_records a ON a.rid = s.l JOIN match_records b ON b.rid = s.r ORDER BY s.i"""
+    ).fetchnumpy()
+    con.unregister("_scored")
+    return flags["names"].astype(bool), flags["phones"].astype(bool)
+
+
 def resolve_frame(
-    records: pd.DataFrame, previous: pd.DataFrame | None, cfg: RuleConfig
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Pure resolution: (resolved identities, changelog) from records and the previous run's map."""
+    records: pd.DataFrame, previous: pd.DataFrame | None, cfg: RuleConfig, overrides: pd.DataFrame | None = None
+) -> Resolution:
+    """Pure resolution: identity map, changelog and pair audit from records, the previous map and overrides."""
     records = records.sort_values(["source_system", "source_record_id"], ignore_index=True)
-    labels, first_rule = match_clusters(records, cfg)
+    n = len(records)
+    frame = matching_frame(records, cfg)
+    systems = pd.Categorical(frame["source_system"], categories=sorted(set(SYSTEMS) | set(frame["source_system"])))
+    system_codes = np.asarray(systems.codes, dtype=np.int64)
+    always, never = _override_pairs(records, overrides)
+    rule_order = [ALWAYS, *cfg.rules, PROBABILISTIC]
+
+    con = connect(cfg.duckdb)
+    try:
+        con.register("match_records", frame)
+        det = rule_pairs(con, cfg)
+        det["match_probability"] = 1.0
+        det["match_weight"] = np.nan
+        det = pd.concat([always.assign(rule=ALWAYS, name_conflict=False, phone_conflict=False, match_probability=1.0,
+                                       match_weight=np.nan), det], ignore_index=True)
+        det = det.astype({"name_conflict": bool, "phone_conflict": bool})
+        det["priority"] = det["rule"].map({r: i for i, r in enumerate(rule_order)})
+        det = det.sort_values(["priority", "l", "r"], ignore_index=True)
+        det["guarded"] = det["rule"].isin(NAME_GUARDED_RULES)
+        links = det[~det["name_conflict"] & ~det["phone_conflict"]]
+        det_labels, _ = constrained_clusters(system_codes, links, never, cfg.max_records_per_system, frame,
+                                             cfg.name_similarity, cfg.duckdb)
+
+        scored = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+        skipped_blocks: list[str] = []
+        if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
+            scored, skipped_blocks = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb)
+        scored = scored.astype({"l": np.int64, "r": np.int64})
+        scored["rule"] = PROBABILISTIC
+        scored["priority"] = len(rule_order) - 1
+        scored["name_conflict"], scored["phone_conflict"] = _guard_flags(con, scored, cfg)
+        scored["guarded"] = True
+    finally:
+        con.close()
+    scored = scored.sort_values(["match_probability", "l", "r"], ascending=[False, True, True], ignore_index=True)
+
+    candidates = pd.concat([det, scored], ignore_index=True)
+    linkable = (~candidates["name_conflict"] & ~candidates["phone_conflict"]
+                & (candidates["match_probability"] >= cfg.probabilistic.threshold)).to_numpy()
+    labels, link_decision = constrained_clusters(
+        system_codes, candidates[linkable], never, cfg.max_records_per_system, frame, cfg.name_similarity,
+        cfg.duckdb,
+    )
+    decision = np.select([candidates["name_conflict"], candidates["phone_conflict"]],
+                         ["name_conflict", "phone_conflict"], "below_threshold").astype(object)
+    decision[linkable] = link_decision
+    candidates["decision"] = decision
+
+    # Each record's match_rule: the first rule (in priority order) of an accepted link touching it.
+    accepted = candidates[candidates["decision"] == "match"]
+    ends = pd.DataFrame({
+        "rid": np.r_[accepted["l"].to_numpy(), accepted["r"].to_numpy()],
+        "priority": np.r_[accepted["priority"].to_numpy(), accepted["priority"].to_numpy()],
+        "p": np.r_[accepted["match_probability"].to_numpy(), accepted["match_probability"].to_numpy()],
+    }).sort_values(["rid", "priority", "p"], ascending=[True, True, False]).drop_duplicates("rid")
+    first = np.full(n, len(rule_order), dtype=np.int64)
+    prob = np.ones(n)
+    first[ends["rid"].to_numpy()] = ends["priority"].to_numpy()
+    prob[ends["rid"].to_numpy()] = ends["p"].to_numpy()
+    names = np.array(rule_order + [UNIQUE], dtype=object)
+
     customer_ids, changelog = assign_ids(records, labels, previous)
-    rule_names = pd.Series(list(cfg.rules) + ["unique"])
     resolved = pd.DataFrame(
         {
             "source_system": records["source_system"],
             "source_record_id": records["source_record_id"],
             "customer_id": customer_ids,
-            "match_rule": rule_names.iloc[first_rule].to_numpy(),  # index -1 → "unique"
-            "match_probability": 1.0,
+            "match_rule": names[first],
+            "match_probability": prob,
         }
     )
-    return resolved, changelog
+    key = records["source_system"].to_numpy(), records["source_record_id"].to_numpy()
+    li, ri = candidates["l"].to_numpy(np.int64), candidates["r"].to_numpy(np.int64)
+    pairs = pd.DataFrame(
+        {
+            "left_source_system": key[0][li],
+            "left_source_record_id": key[1][li],
+            "right_source_system": key[0][ri],
+            "right_source_record_id": key[1][ri],
+            "match_rule": candidates["rule"].to_numpy(),
+            "match_probability": candidates["match_probability"].astype(float).to_numpy(),
+            "match_weight": candidates["match_weight"].astype(float).to_numpy(),
+            "decision": candidates["decision"].to_numpy(),
+        }
+    )
+    return Resolution(resolved, changelog, pairs, skipped_blocks)
 
 
 def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) -> ResolutionStats:
-    records = con.execute(
-        f"SELECT source_system, source_record_id, email_normalized, phone_normalized, crm_reference, "
-        f"first_landed_date FROM {RECORDS_RELATION}"
-    ).df()
+    records = con.execute(f"SELECT {', '.join(RECORD_COLUMNS)} FROM {RECORDS_RELATION}").df()
     previous = con.execute(f"SELECT * FROM {RESOLVED_TABLE}").df() if _table_exists(con, RESOLVED_TABLE) else None
-    resolved, changelog = resolve_frame(records, previous, cfg)
+    overrides = (
+        con.execute(f"SELECT {', '.join(OVERRIDE_COLUMNS)} FROM {OVERRIDES_RELATION}").df()
+        if _table_exists(con, OVERRIDES_RELATION)
+        else None
+    )
+    result = resolve_frame(records, previous, cfg, overrides)
+    resolved, changelog, pairs = result.resolved, result.changelog, result.pairs
     changelog.insert(3, "run_date", run_date)
 
     con.execute("CREATE SCHEMA IF NOT EXISTS identity")
@@ -75,12 +211,22 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
     )
     con.register("_resolved", resolved)
     con.register("_changelog", changelog)
+    con.register("_pairs", pairs)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
             f"CREATE OR REPLACE TABLE {RESOLVED_TABLE} AS SELECT source_system, source_record_id, customer_id, "
             "match_rule, CAST(match_probability AS DOUBLE) AS match_probability FROM _resolved "
             "ORDER BY source_system, source_record_id"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE {PAIRS_TABLE} AS SELECT left_source_system, left_source_record_id, "
+            "right_source_system, right_source_record_id, match_rule, CAST(match_probability AS DOUBLE) AS "
+            "match_probability, CAST(match_weight AS DOUBLE) AS match_weight, decision, "
+            "CAST(? AS DATE) AS run_date FROM _pairs "
+            "ORDER BY left_source_system, left_source_record_id, right_source_system, right_source_record_id, "
+            "match_rule",
+            [run_date],
         )
         # Re-running a day replaces that day's changelog entries instead of adding them twice.
         con.execute(f"DELETE FROM {CHANGELOG_TABLE} WHERE run_date = ?", [run_date])
@@ -92,6 +238,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
     finally:
         con.unregister("_resolved")
         con.unregister("_changelog")
+        con.unregister("_pairs")
 
     sizes = resolved.groupby("customer_id").size()
     return ResolutionStats(
@@ -102,4 +249,6 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
         cluster_size_counts={int(k): int(v) for k, v in sizes.value_counts().sort_index().items()},
         merges=int((changelog["reason"] == "merge").sum()),
         splits=int((changelog["reason"] == "split").sum()),
+        pairs_by_decision={k: int(v) for k, v in pairs["decision"].value_counts().sort_index().items()},
+        skipped_blocking_rules=result.skipped_blocking_rules,
     )

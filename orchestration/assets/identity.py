@@ -6,12 +6,13 @@ from dagster import (
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
-    asset,
     asset_check,
+    multi_asset,
 )
 from dagster_duckdb import DuckDBResource
 
@@ -22,32 +23,50 @@ from orchestration.partitions import daily_partitions
 from orchestration.run_day import run_day
 
 IDENTITY_KEY = AssetKey(["identity", "resolved_identities"])
-# More records than this under one customer id means a rule is linking strangers.
-MAX_CLUSTER_RECORDS = 25
+PAIRS_KEY = AssetKey(["identity", "match_pairs"])
+_DEPS = [AssetKey(["intermediate", "int_identity_records"]), AssetKey(["seeds", "identity_overrides"])]
 
 
-@asset(
-    key=IDENTITY_KEY,
-    deps=[AssetKey(["intermediate", "int_identity_records"])],
-    description=(
-        "Every person-record of every source system with its stable customer_id and the rule that "
-        "matched it (deterministic: CRM reference, normalised e-mail, normalised phone). Merges and "
-        "splits of customer ids are appended to identity.customer_id_changelog."
-    ),
-    group_name="identity",
+def _config() -> RuleConfig:
+    return RuleConfig.from_dict(pipeline_config()["identity"])
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            IDENTITY_KEY,
+            deps=_DEPS,
+            description=(
+                "Every person-record of every source system with its stable customer_id, the rule that "
+                "matched it (deterministic: CRM reference, normalised e-mail, normalised phone; then splink "
+                "probabilistic matching) and the match probability. Merges and splits of customer ids are "
+                "appended to identity.customer_id_changelog."
+            ),
+            group_name="identity",
+            kinds={"python", "duckdb"},
+            owners=["team:data-engineering"],
+        ),
+        AssetSpec(
+            PAIRS_KEY,
+            deps=_DEPS,
+            description="Every candidate pair of the run with its rule, match probability and decision (audit).",
+            group_name="identity",
+            kinds={"python", "duckdb"},
+            owners=["team:data-engineering"],
+        ),
+    ],
+    name="identity_resolution",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    kinds={"python", "duckdb"},
-    owners=["team:data-engineering"],
     retry_policy=RetryPolicy(max_retries=2, delay=5),
 )
-def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    cfg = RuleConfig.from_dict(pipeline_config()["identity"])
+def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResource):
     with warehouse.get_connection() as con:
-        stats = resolve(con, cfg, run_day(context))
+        stats = resolve(con, _config(), run_day(context))
     linked = stats.records - stats.records_by_rule.get("unique", 0)
     sizes = sorted(stats.cluster_size_counts.items())
-    return MaterializeResult(
+    yield MaterializeResult(
+        asset_key=IDENTITY_KEY,
         metadata={
             "dagster/row_count": stats.records,
             "customers": stats.customers,
@@ -60,18 +79,31 @@ def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResourc
             ),
             "merges": stats.merges,
             "splits": stats.splits,
-        }
+            "skipped_blocking_rules": stats.skipped_blocking_rules,
+        },
+    )
+    yield MaterializeResult(
+        asset_key=PAIRS_KEY,
+        metadata={
+            "dagster/row_count": sum(stats.pairs_by_decision.values()),
+            "pairs_by_decision": stats.pairs_by_decision,
+        },
     )
 
 
-@asset_check(asset=IDENTITY_KEY, description=f"No customer holds more than {MAX_CLUSTER_RECORDS} source records.")
+@asset_check(
+    asset=IDENTITY_KEY,
+    description="Cluster sizes stay sane: no customer above guards.max_cluster_records records (config/pipeline.yml).",
+)
 def cluster_size_within_limit(warehouse: DuckDBResource) -> AssetCheckResult:
+    limit = _config().max_cluster_records
     with warehouse.get_connection() as con:
-        largest = con.execute(
-            f"SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM {RESOLVED_TABLE} GROUP BY customer_id)"
-        ).fetchall()[0][0]
+        largest, over = con.execute(
+            f"SELECT coalesce(max(n), 0), count(*) FILTER (WHERE n > {limit}) "
+            f"FROM (SELECT count(*) AS n FROM {RESOLVED_TABLE} GROUP BY customer_id)"
+        ).fetchall()[0]
     return AssetCheckResult(
-        passed=largest <= MAX_CLUSTER_RECORDS,
+        passed=largest <= limit,
         severity=AssetCheckSeverity.ERROR,
-        metadata={"largest_cluster": largest, "limit": MAX_CLUSTER_RECORDS},
+        metadata={"largest_cluster": largest, "limit": limit, "customers_over_limit": over},
     )

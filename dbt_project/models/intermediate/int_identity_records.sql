@@ -1,7 +1,8 @@
 {#
     One row per person-record of the four systems, in one shape, for identity resolution
     (ml/identity reads it and writes identity.resolved_identities) and for the golden
-    record (dim_customer). Identifiers are normalised (macros/normalize.sql).
+    record (dim_customer). Identifiers are normalised (macros/normalize.sql); the *_key
+    columns are the matching keys (nicknames mapped through seeds/name_nicknames.csv).
 #}
 with
 
@@ -26,6 +27,12 @@ requesters as (
 billing_accounts as (
 
     select * from {{ ref('stg_finance__billing_accounts') }}
+
+),
+
+nicknames as (
+
+    select * from {{ ref('name_nicknames') }}
 
 ),
 
@@ -152,6 +159,29 @@ unioned as (
     union all
     select * from finance_records
 
+),
+
+keyed as (
+
+    select
+        unioned.*,
+        {{ first_name_key('first_name', 'last_name') }} as first_name_letters,
+        {{ last_name_key('first_name', 'last_name') }} as last_name_key,
+        {{ email_user('email_normalized') }} as email_user,
+        {{ normalize_street('street') }} as street_normalized
+    from unioned
+
+),
+
+final as (
+
+    select
+        keyed.*,
+        coalesce(nicknames.canonical_name, keyed.first_name_letters) as first_name_key
+    from keyed
+    left join nicknames
+        on keyed.first_name_letters = nicknames.nickname
+
 )
 
-select * from unioned
+select * from final

@@ -1,18 +1,13 @@
 {#
-    The golden record: one row per customer_id. Survivorship per field = the best
-    record by the field's source priority, then the most recently landed / updated
-    record with a usable value (see the SURVIVORSHIP block below).
+    The golden record: one row per customer_id. Survivorship per field group follows the
+    rules declared in var('survivorship') (dbt_project.yml): source priority, most recent or
+    most complete, among the records with a usable value; the winning source system of every
+    group is recorded in a <group>_source column.
 #}
-{%- set survivorship = {
-    'name':    ['sales', 'finance', 'marketing', 'support'],
-    'email':   ['marketing', 'sales', 'support', 'finance'],
-    'phone':   ['sales', 'support', 'finance', 'marketing'],
-    'address': ['sales', 'finance'],
-    'country': ['sales', 'finance', 'marketing', 'support'],
-    'opt_in':  ['marketing'],
-    'crm':     ['sales', 'marketing', 'support', 'finance'],
-    'billing': ['finance'],
-} -%}
+{%- set survivorship = var('survivorship') -%}
+{%- set address_completeness =
+    "(case when street is not null then 1 else 0 end + case when city is not null then 1 else 0 end"
+    ~ " + case when postal_code is not null then 1 else 0 end)" -%}
 
 with
 
@@ -51,11 +46,11 @@ ranked as (
         {{ survivorship_rank('customer_id', survivorship['name'], 'given_first_name is not null or given_last_name is not null') }} as name_rank,
         {{ survivorship_rank('customer_id', survivorship['email'], 'email_normalized is not null and not is_placeholder_email') }} as email_rank,
         {{ survivorship_rank('customer_id', survivorship['phone'], 'phone_normalized is not null and not is_placeholder_phone') }} as phone_rank,
-        {{ survivorship_rank('customer_id', survivorship['address'], "source_system in ('sales', 'finance') and (postal_code is not null or city is not null)") }} as address_rank,
+        {{ survivorship_rank('customer_id', survivorship['address'], "source_system in ('sales', 'finance') and (postal_code is not null or city is not null)", address_completeness) }} as address_rank,
         {{ survivorship_rank('customer_id', survivorship['country'], 'country is not null') }} as country_rank,
-        {{ survivorship_rank('customer_id', survivorship['opt_in'], "source_system = 'marketing' and marketing_opt_in is not null") }} as opt_in_rank,
-        {{ survivorship_rank('customer_id', survivorship['crm'], 'crm_reference is not null') }} as crm_rank,
-        {{ survivorship_rank('customer_id', survivorship['billing'], "source_system = 'finance'") }} as billing_rank
+        {{ survivorship_rank('customer_id', survivorship['marketing_opt_in'], "source_system = 'marketing' and marketing_opt_in is not null") }} as opt_in_rank,
+        {{ survivorship_rank('customer_id', survivorship['crm_id'], 'crm_reference is not null') }} as crm_rank,
+        {{ survivorship_rank('customer_id', survivorship['billing_account'], "source_system = 'finance'") }} as billing_rank
     from linked
 
 ),
@@ -74,14 +69,23 @@ golden as (
             then source_system end) as email_source,
         max(case when phone_rank = 1 and phone_normalized is not null and not is_placeholder_phone
             then phone_normalized end) as phone,
+        max(case when phone_rank = 1 and phone_normalized is not null and not is_placeholder_phone
+            then source_system end) as phone_source,
         max(case when address_rank = 1 and source_system in ('sales', 'finance') then street end) as street,
         max(case when address_rank = 1 and source_system in ('sales', 'finance') then city end) as city,
         max(case when address_rank = 1 and source_system in ('sales', 'finance') then postal_code end) as postal_code,
+        max(case when address_rank = 1 and source_system in ('sales', 'finance')
+            and (postal_code is not null or city is not null) then source_system end) as address_source,
         max(case when country_rank = 1 then country end) as country,
+        max(case when country_rank = 1 and country is not null then source_system end) as country_source,
         max(case when opt_in_rank = 1 and source_system = 'marketing'
             then case when marketing_opt_in then 1 else 0 end end) as marketing_opt_in_flag,
+        max(case when opt_in_rank = 1 and source_system = 'marketing' and marketing_opt_in is not null
+            then source_system end) as marketing_opt_in_source,
         max(case when crm_rank = 1 then crm_reference end) as crm_id,
+        max(case when crm_rank = 1 and crm_reference is not null then source_system end) as crm_id_source,
         max(case when billing_rank = 1 and source_system = 'finance' then source_record_id end) as billing_account_id,
+        max(case when billing_rank = 1 and source_system = 'finance' then source_system end) as billing_account_source,
         min(first_landed_date) as first_seen_date,
         min(record_created_at) as first_record_created_at,
         max(last_landed_date) as last_record_landed_date,
@@ -125,7 +129,13 @@ final as (
         cast(has_finance_flag = 1 as {{ dbt.type_boolean() }}) as has_finance,
         cast(source_record_count as {{ dbt.type_bigint() }}) as source_record_count,
         cast(source_system_count as {{ dbt.type_bigint() }}) as source_system_count,
-        cast(min_match_probability as {{ type_double() }}) as min_match_probability
+        cast(min_match_probability as {{ type_double() }}) as min_match_probability,
+        cast(phone_source as {{ dbt.type_string() }}) as phone_source,
+        cast(address_source as {{ dbt.type_string() }}) as address_source,
+        cast(country_source as {{ dbt.type_string() }}) as country_source,
+        cast(marketing_opt_in_source as {{ dbt.type_string() }}) as marketing_opt_in_source,
+        cast(crm_id_source as {{ dbt.type_string() }}) as crm_id_source,
+        cast(billing_account_source as {{ dbt.type_string() }}) as billing_account_source
     from golden
 
 )

@@ -1,0 +1,165 @@
+"""Second pass: Fellegi-Sunter matching with splink on DuckDB, for what the rules leave.
+
+The model compares first name (nickname-mapped key), last name, e-mail, phone and postal
+code, with term-frequency adjustments on names and e-mail (two "smith"s say less than two
+"okafor"s). u probabilities come from seeded random sampling, m probabilities from EM on
+two blocking passes (same e-mail; same phone), so a re-run on the same records gives the
+same model. Prediction only scores pairs whose records the rules put
+in different clusters; the pairs the blocking rules generate are counted first and kept under
+a ceiling. splink gets its own capped in-memory DuckDB (ml/identity/duck.py): the warehouse
+file allows one writer and is held by the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from ml.identity.duck import DuckLimits, connect
+from ml.identity.rules import ProbabilisticConfig
+
+log = logging.getLogger(__name__)
+
+# Prediction blocking: each rule is an equi-join plus "not already together".
+PREDICT_BLOCKS = [
+    ("first_name_key", "last_name_key"),
+    ("email_user",),
+    ("last_name_key", "postal_code"),
+    ("first_name_key", "postal_code"),
+]
+# EM blocks where true matches dominate, each leaving the other fields free to be estimated.
+TRAINING_BLOCKS = [("email_normalized",), ("phone_normalized",)]
+
+
+def _email_comparison():
+    """Exact (term-frequency adjusted), or the same local part on a domain a typo away (gmial.com).
+
+    A shared local part on an unrelated domain, or a local part one edit away, is no level of
+    its own: local parts are built from names, which strangers share.
+    """
+    import splink.comparison_level_library as cll
+    from splink.comparison_library import CustomComparison
+
+    return CustomComparison(
+        output_column_name="email_normalized",
+        comparison_levels=[
+            cll.NullLevel("email_normalized"),
+            cll.ExactMatchLevel("email_normalized").configure(tf_adjustment_column="email_normalized"),
+            cll.CustomLevel(
+                "email_user_l = email_user_r AND damerau_levenshtein(email_normalized_l, email_normalized_r) <= 2",
+                label_for_charts="Same local part, domain typo",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _block_sql(cols: tuple[str, ...]) -> str:
+    return " AND ".join(f"l.{c} = r.{c}" for c in cols) + " AND l.det_cluster <> r.det_cluster"
+
+
+def affordable_blocks(con, table: str, limit: float) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], int]:
+    """(blocking rules kept, rules skipped, pairs the kept ones can generate at most).
+
+    Counted per rule as the sum of n(n-1)/2 over its key values — an upper bound (it ignores
+    the not-already-together filter and overlaps between rules) that costs one GROUP BY.
+    """
+    kept, skipped, total = [], [], 0
+    for cols in PREDICT_BLOCKS:
+        not_null = " AND ".join(f"{c} IS NOT NULL" for c in cols)
+        pairs = con.execute(
+            f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM "
+            f"(SELECT count(*) AS n FROM {table} WHERE {not_null} GROUP BY {', '.join(cols)})"
+        ).fetchall()[0][0]
+        if total + pairs > limit:
+            skipped.append(cols)
+            log.warning("blocking rule on %s skipped: %d more pairs would pass the ceiling of %d",
+                        "+".join(cols), pairs, limit)
+            continue
+        kept.append(cols)
+        total += int(pairs)
+    return kept, skipped, total
+
+
+def _settings(prior: float, blocks: list[tuple[str, ...]]):
+    import splink.comparison_library as cl
+    from splink import SettingsCreator
+
+    names = [0.92, 0.8]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="rid",
+        probability_two_random_records_match=prior,
+        comparisons=[
+            cl.NameComparison("first_name_key", jaro_winkler_thresholds=names),
+            cl.NameComparison("last_name_key", jaro_winkler_thresholds=names),
+            _email_comparison(),
+            cl.ExactMatch("phone_normalized"),
+            cl.ExactMatch("postal_code"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            {"blocking_rule": _block_sql(cols), "sql_dialect": "duckdb"} for cols in blocks
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        max_iterations=25,
+        em_convergence=1e-4,
+    )
+
+
+def score_pairs(
+    frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, limits: DuckLimits | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor,
+    and the blocking rules skipped for the comparison ceiling.
+
+    Columns: l, r, match_probability, match_weight.
+    """
+    from splink import Linker, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    df = frame[["rid", "first_name_key", "last_name_key", "email_normalized", "email_user", "phone_normalized",
+                "postal_code"]].copy()
+    df["det_cluster"] = det_cluster
+    n = len(df)
+    # Prior: the pairs the rules found, inflated for what they miss, over all pairs.
+    sizes = np.bincount(det_cluster)
+    found = float((sizes * (sizes - 1) / 2).sum())
+    prior = min(max(found / 0.9 / (n * (n - 1) / 2), 1e-9), 0.5)
+
+    con = connect(limits)
+    try:
+        con.register("_blocking_input", df)
+        blocks, skipped, _ = affordable_blocks(con, "_blocking_input", cfg.max_comparisons)
+        con.unregister("_blocking_input")
+        skipped_names = ["+".join(cols) for cols in skipped]
+        if not blocks:  # splink would score the full cartesian product
+            return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
+        linker = Linker(DuckDBAPI(con).register(df), _settings(prior, blocks))
+        linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
+        for cols in TRAINING_BLOCKS:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*cols), max_pairs=cfg.em_max_pairs
+            )
+        pairs = linker.inference.predict(threshold_match_probability=cfg.review_floor).as_pandas_dataframe()
+    finally:
+        con.close()
+    if pairs.empty:
+        return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
+    left = np.minimum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
+    right = np.maximum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "l": left,
+            "r": right,
+            # Rounded so that sums in a different order on another run cannot move a decision.
+            "match_probability": pairs["match_probability"].round(6),
+            "match_weight": pairs["match_weight"].round(4),
+        }
+    )
+    # A pair found by several blocking rules is scored once per rule: keep one.
+    return out.drop_duplicates(["l", "r"]).sort_values(["l", "r"], ignore_index=True), skipped_names
