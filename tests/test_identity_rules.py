@@ -198,3 +198,7 @@ def test_merge_and_split_reach_the_changelog_table():
     assert (before["R1"], after["M1"], "split", D3) in log
     assert after["R1"] == after["S1"] == before["R1"]
     assert con.execute("SELECT count(*) FROM identity.match_pairs").fetchall()[0][0] >= 1
+    # a re-run of day 3 finds the ids already changed and keeps what the first run logged
+    resolve(con, CFG, D3)
+    again = con.execute("SELECT old_customer_id, new_customer_id, reason, run_date FROM identity.customer_id_changelog")
+    assert sorted(again.fetchall()) == sorted(log)

@@ -14,6 +14,7 @@ import pandas as pd
 from ml.churn.features import FEATURE_NAMES
 from ml.churn.tables import REGISTRY_COLUMNS, REGISTRY_TABLE, ddl
 from ml.churn.train import BASELINES, MODEL, TrainedModel
+from ml.warehouse import transaction
 
 
 def model_file(models_dir: Path, version: str) -> Path:
@@ -91,17 +92,9 @@ def record(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     ).fetchall()
     if first:
         row = {**row, "trained_at": first[0][0]}
-    con.register("_registry_row", pd.DataFrame([row], columns=list(REGISTRY_COLUMNS)))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, _registry_row=pd.DataFrame([row], columns=list(REGISTRY_COLUMNS))):
         con.execute(f"DELETE FROM {REGISTRY_TABLE} WHERE model_version = ?", [row["model_version"]])
         con.execute(f"INSERT INTO {REGISTRY_TABLE} SELECT * FROM _registry_row")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_registry_row")
 
 
 def current_model(con: duckdb.DuckDBPyConnection, day: dt.date, definition: str | None) -> dict | None:

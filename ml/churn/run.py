@@ -21,6 +21,7 @@ from ml.churn.explain import reasons
 from ml.churn.features import FEATURE_NAMES
 from ml.churn.tables import SCORES_COLUMNS, SCORES_TABLE, ddl
 from ml.churn.train import InsufficientDataError, TrainedModel, as_float, train
+from ml.warehouse import transaction
 
 FEATURES_RELATION = "features.churn_features"
 LABELS_RELATION = "features.churn_labels"
@@ -152,16 +153,8 @@ def score_day(
             "customers_eligible": len(features),
             "customers_scored": len(frame),
         }
-    con.register("_scores", frame)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, _scores=frame):
         con.execute(f"DELETE FROM {SCORES_TABLE} WHERE as_of_date = ?", [day])
         if len(frame):
             con.execute(f"INSERT INTO {SCORES_TABLE} SELECT * FROM _scores")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_scores")
     return out

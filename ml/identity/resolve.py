@@ -16,6 +16,7 @@ from ml.identity.duck import connect
 from ml.identity.probabilistic import score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
+from ml.warehouse import transaction
 
 RECORDS_RELATION = "intermediate.int_identity_records"
 OVERRIDES_RELATION = "seeds.identity_overrides"
@@ -209,11 +210,7 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
         f"CREATE TABLE IF NOT EXISTS {CHANGELOG_TABLE} (old_customer_id VARCHAR, new_customer_id VARCHAR, "
         "reason VARCHAR, run_date DATE, records_moved BIGINT)"
     )
-    con.register("_resolved", resolved)
-    con.register("_changelog", changelog)
-    con.register("_pairs", pairs)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, _resolved=resolved, _changelog=changelog, _pairs=pairs):
         con.execute(
             f"CREATE OR REPLACE TABLE {RESOLVED_TABLE} AS SELECT source_system, source_record_id, customer_id, "
             "match_rule, CAST(match_probability AS DOUBLE) AS match_probability FROM _resolved "
@@ -228,17 +225,9 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
             "match_rule",
             [run_date],
         )
-        # Re-running a day replaces that day's changelog entries instead of adding them twice.
-        con.execute(f"DELETE FROM {CHANGELOG_TABLE} WHERE run_date = ?", [run_date])
-        con.execute(f"INSERT INTO {CHANGELOG_TABLE} SELECT * FROM _changelog")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_resolved")
-        con.unregister("_changelog")
-        con.unregister("_pairs")
+        # A re-run of a day finds the ids already changed (nothing new to log): keep what the
+        # first run logged and add only entries not logged yet.
+        con.execute(f"INSERT INTO {CHANGELOG_TABLE} SELECT * FROM _changelog EXCEPT SELECT * FROM {CHANGELOG_TABLE}")
 
     sizes = resolved.groupby("customer_id").size()
     return ResolutionStats(
