@@ -74,7 +74,8 @@ def quality(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, as_of: dt.date, tr
     table = pd.DataFrame(rows).T
     print(
         f"definition {definition}, horizon {trained.horizon_days} days, trained as of {as_of}; "
-        f"train {split.window('train')}, validation {split.window('validation')} "
+        f"train {'..'.join(map(str, split.window('train')))}, "
+        f"validation {'..'.join(map(str, split.window('validation')))} "
         f"({len(split.validation):,} snapshots, {int(split.validation['label'].sum())} churners); "
         f"served: {trained.served} — {trained.promotion_reason}",
         file=sys.stderr,

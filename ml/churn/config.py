@@ -19,7 +19,7 @@ class ChurnConfig:
     calibration_snapshots: int = 3
     min_customers: int = 200
     min_positives: int = 20
-    risk_bands: dict[str, float] = field(default_factory=lambda: {"high": 0.25, "medium": 0.10})
+    risk_bands: dict[str, float] = field(default_factory=lambda: {"high": 0.10, "medium": 0.05})
     seed: int = 42
     gbm: dict[str, float] = field(default_factory=dict)
 
