@@ -32,7 +32,7 @@ from ml.churn.config import ChurnConfig
 from ml.churn.features import FEATURE_NAMES
 from ml.churn.metrics import evaluate
 from ml.churn.models import gradient_boosting
-from ml.churn.run import FEATURES_RELATION, horizon_days, resolve_definition, score_frame, training_snapshots
+from ml.churn.run import ELIGIBLE, FEATURES_RELATION, horizon_days, resolve_definition, score_frame, training_snapshots
 from ml.churn.train import train
 
 TRAITS = ["satisfaction", "engagement_propensity", "price_sensitivity", "payment_risk"]
@@ -89,8 +89,8 @@ def scoring_cost(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, trained, rows
     """Seconds to score `rows` customers with reasons, with the served model and the
     gradient-boosted one, and the process's peak memory."""
     day = con.execute(f"SELECT max(as_of_date) FROM {FEATURES_RELATION}").fetchall()[0][0]
-    column = "is_subscriber" if trained.definition == "subscription" else "is_recent_buyer"
-    base = con.execute(f"SELECT * FROM {FEATURES_RELATION} WHERE as_of_date = ? AND {column}", [day]).df()
+    eligible = ELIGIBLE[trained.definition]
+    base = con.execute(f"SELECT * FROM {FEATURES_RELATION} WHERE as_of_date = ? AND {eligible}", [day]).df()
     rng = np.random.default_rng(0)
     big = base.iloc[rng.integers(0, len(base), rows)].reset_index(drop=True)
     big["customer_id"] = [f"B{i:08d}" for i in range(rows)]

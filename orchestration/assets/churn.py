@@ -19,7 +19,7 @@ from dagster_duckdb import DuckDBResource
 from config.settings import partitions_start, paths, pipeline_config
 from ml.churn.config import ChurnConfig
 from ml.churn.metrics import calibration_by_decile
-from ml.churn.run import score_day, train_if_due
+from ml.churn.run import ELIGIBLE, score_day, train_if_due
 from ml.churn.tables import REGISTRY_TABLE, SCORES_TABLE
 from orchestration.partitions import daily_partitions
 
@@ -192,7 +192,7 @@ def churn_scores_cover_eligible_customers(warehouse: DuckDBResource) -> AssetChe
         definition = con.execute(
             f"SELECT any_value(churn_definition) FROM {SCORES_TABLE} WHERE as_of_date = ?", [day]
         ).fetchall()[0][0]
-        column = "is_subscriber" if definition == "subscription" else "is_recent_buyer"
+        column = ELIGIBLE[definition]
         eligible, scored = con.execute(
             f"SELECT count(*), count(s.customer_id) FROM features.churn_features f LEFT JOIN {SCORES_TABLE} s "
             f"ON s.as_of_date = f.as_of_date AND s.customer_id = f.customer_id WHERE f.as_of_date = ? AND f.{column}",
