@@ -3,6 +3,7 @@ reason codes, metrics and the point-in-time choice of the model a day uses."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import duckdb
@@ -77,6 +78,11 @@ def test_training_is_deterministic():
     np.testing.assert_array_equal(a.model.predict_proba(x), b.model.predict_proba(x))
     changed = frame.assign(label=np.roll(frame["label"].to_numpy(), 1))
     assert train(changed, CFG, "subscription", 14, day).version != a.version
+    # the risk bands do not shape the model, the boosting parameters do
+    rebanded = dataclasses.replace(CFG, risk_bands={"high": 0.5, "medium": 0.2})
+    assert train(frame, rebanded, "subscription", 14, day).version == a.version
+    deeper = dataclasses.replace(CFG, gbm={**CFG.gbm, "max_leaf_nodes": 7})
+    assert train(frame, deeper, "subscription", 14, day).version != a.version
 
 
 def test_the_best_baseline_is_served_when_the_model_does_not_beat_it():

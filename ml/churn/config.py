@@ -33,6 +33,3 @@ class ChurnConfig:
         if not 0 < out.risk_bands["medium"] < out.risk_bands["high"] < 1:
             raise ValueError(f"churn.risk_bands need 0 < medium < high < 1, got {out.risk_bands}")
         return out
-
-    def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}

@@ -28,6 +28,8 @@ from ml.churn.models import candidates
 
 MODEL = "gradient_boosting"
 BASELINES = ("recency_rule", "logistic_regression")
+TRAINING_KEYS = ("horizon_days", "inactivity_days", "snapshot_every_days", "max_snapshots", "validation_snapshots",
+                 "calibration_snapshots", "seed", "gbm")
 
 
 class InsufficientDataError(ValueError):
@@ -133,7 +135,9 @@ def fingerprint(snapshots: pd.DataFrame, cfg: ChurnConfig, definition: str) -> s
         snapshots[["as_of_date", "customer_id", "label", *FEATURE_NAMES]], index=False
     ).to_numpy()
     h = hashlib.sha256(data.tobytes())
-    h.update(json.dumps({"cfg": cfg.as_dict(), "features": FEATURE_NAMES, "definition": definition},
+    # Only what shapes the model: risk bands or the retraining weekday do not.
+    shaping = {k: getattr(cfg, k) for k in TRAINING_KEYS}
+    h.update(json.dumps({"cfg": shaping, "features": FEATURE_NAMES, "definition": definition},
                         sort_keys=True, default=str).encode())
     return h.hexdigest()
 
