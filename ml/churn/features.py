@@ -48,6 +48,8 @@ def _fmt(value: float, unit: str) -> str:
     number = f"{value:,.1f}" if unit in ("×", "/5", "/7") else f"{value:,.0f}"
     if unit == "$":
         return "$" + number
+    if unit == "times" and value == 1:
+        return "once"
     if unit in ("days", "points", "times"):
         return f"{number} {unit}"
     return number + unit
