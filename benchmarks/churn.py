@@ -32,8 +32,8 @@ from ml.churn.config import ChurnConfig
 from ml.churn.features import FEATURE_NAMES
 from ml.churn.metrics import evaluate
 from ml.churn.models import gradient_boosting
-from ml.churn.run import ELIGIBLE, FEATURES_RELATION, horizon_days, resolve_definition, score_frame, training_snapshots
-from ml.churn.train import train
+from ml.churn.run import ELIGIBLE, FEATURES_RELATION, resolve_definition, score_frame, training_snapshots
+from ml.churn.train import TrainedModel, train
 
 TRAITS = ["satisfaction", "engagement_propensity", "price_sensitivity", "payment_risk"]
 
@@ -56,11 +56,13 @@ def latent_traits(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
     ).df()
 
 
-def quality(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, as_of: dt.date, truth: Path) -> pd.DataFrame:
+def quality(
+    con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, as_of: dt.date, truth: Path
+) -> tuple[pd.DataFrame, TrainedModel]:
     definition = resolve_definition(con, cfg, as_of)
     snapshots = training_snapshots(con, cfg, definition, as_of, partitions_start())
-    trained = train(snapshots, cfg, definition, horizon_days(con), as_of)
-    rows = {name: m for name, m in trained.metrics.items()}
+    trained = train(snapshots, cfg, definition, cfg.horizon_days, as_of)
+    rows = dict(trained.metrics)
     # The reference: the same model with the latent traits the generator drew churn from.
     traits = latent_traits(con, truth)
     split = trained.split
@@ -82,7 +84,7 @@ def quality(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, as_of: dt.date, tr
     )
     ratio = rows[trained.served]["auc"] / rows["reference_with_ground_truth_traits"]["auc"]
     print(f"served AUC / reference AUC = {ratio:.3f}", file=sys.stderr)
-    return table.assign(bundle=[trained] * len(table))
+    return table, trained
 
 
 def scoring_cost(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, trained, rows: int) -> dict:
@@ -115,12 +117,12 @@ def main() -> None:
     with duckdb.connect(str(args.data_dir / "warehouse.duckdb"), read_only=True) as con:
         as_of = args.as_of or con.execute("SELECT max(horizon_end_date) FROM features.churn_labels").fetchall()[0][0]
         t = time.perf_counter()
-        table = quality(con, cfg, as_of, args.data_dir / "ground_truth")
+        table, trained = quality(con, cfg, as_of, args.data_dir / "ground_truth")
         print(f"training + reference: {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        print(table.drop(columns="bundle").round(4).to_markdown())
+        print(table.round(4).to_markdown())
         if args.score_rows:
             print(f"scoring {args.score_rows:,} customers with reasons …", file=sys.stderr)
-            print(scoring_cost(con, cfg, table["bundle"].iloc[0], args.score_rows))
+            print(scoring_cost(con, cfg, trained, args.score_rows))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,12 @@ def run_window(tags: dict[str, str]) -> str:
     return "..".join(filter(None, [tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)]))
 
 
+def partition_days(context: AssetExecutionContext) -> list[dt.date]:
+    """Every landing day of the run's partition range, in order."""
+    first, last = (dt.date.fromisoformat(k) for k in context.partition_key_range)
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def run_day(context: AssetExecutionContext) -> dt.date:
     """The run's partition (or the end of its partition range); today for an ad-hoc run."""
     tags = context.run.tags

@@ -22,7 +22,12 @@ from ml.churn.train import InsufficientDataError, choose_served, train
 
 START = dt.date(2026, 1, 5)
 CFG = ChurnConfig.from_dict(
-    {"min_customers": 100, "min_positives": 20, "gbm": {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 15}}
+    {
+        "horizon_days": 14,
+        "min_customers": 100,
+        "min_positives": 20,
+        "gbm": {"max_iter": 60, "learning_rate": 0.1, "max_leaf_nodes": 15},
+    }
 )
 
 
@@ -171,9 +176,9 @@ def test_a_day_uses_the_latest_model_trained_by_that_day(trained, tmp_path):
     for as_of, version in ((dt.date(2026, 3, 2), "old"), (dt.date(2026, 3, 9), "new")):
         trained.version, trained.train_as_of = version, as_of
         registry.record(con, registry.registry_row(trained, path, dt.datetime(2026, 3, 10)))
-    assert registry.current_model(con, dt.date(2026, 3, 1), None) is None
-    assert registry.current_model(con, dt.date(2026, 3, 8), None)["model_version"] == "old"
-    assert registry.current_model(con, dt.date(2026, 3, 9), None)["model_version"] == "new"
+    assert registry.current_model(con, dt.date(2026, 3, 1)) is None
+    assert registry.current_model(con, dt.date(2026, 3, 8))["model_version"] == "old"
+    assert registry.current_model(con, dt.date(2026, 3, 9))["model_version"] == "new"
     # re-recording a version keeps its first trained_at and one row
     registry.record(con, registry.registry_row(trained, path, dt.datetime(2027, 1, 1)))
     rows = con.execute("SELECT trained_at FROM marts.ml_model_registry WHERE model_version = 'new'").fetchall()

@@ -35,15 +35,19 @@ def contributions(model, X: pd.DataFrame, typical: dict[str, float]) -> np.ndarr
     return out
 
 
-def reasons(model, X: pd.DataFrame, typical: dict[str, float]) -> list[list[str | None]]:
-    """For each row, its N_REASONS reasons in plain words (None where fewer raise the risk)."""
+def reasons(model, X: pd.DataFrame, typical: dict[str, float]) -> np.ndarray:
+    """rows × N_REASONS reasons in plain words (None where fewer features raise the risk)."""
     contrib = contributions(model, X, typical)
-    order = np.argsort(-contrib, axis=1, kind="stable")[:, :N_REASONS]
+    top = np.argsort(-contrib, axis=1, kind="stable")[:, :N_REASONS]
+    raises = np.take_along_axis(contrib, top, axis=1) > 0
     values = X[FEATURE_NAMES].to_numpy(dtype=float)
-    out = []
-    for i, top in enumerate(order):
-        out.append([
-            reason_text(FEATURE_NAMES[j], values[i, j], typical[FEATURE_NAMES[j]]) if contrib[i, j] > 0 else None
-            for j in top
-        ])
+    out = np.full(top.shape, None, dtype=object)
+    for j, feature in enumerate(FEATURE_NAMES):
+        hit = (top == j) & raises
+        if not hit.any():
+            continue
+        # Customers share values (counts, days): each distinct value is put into words once.
+        distinct, which = np.unique(values[np.nonzero(hit)[0], j], return_inverse=True)
+        words = np.array([reason_text(feature, v, typical[feature]) for v in distinct], dtype=object)
+        out[hit] = words[which]
     return out

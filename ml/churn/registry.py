@@ -97,12 +97,12 @@ def record(con: duckdb.DuckDBPyConnection, row: dict) -> None:
         con.execute(f"INSERT INTO {REGISTRY_TABLE} SELECT * FROM _registry_row")
 
 
-def current_model(con: duckdb.DuckDBPyConnection, day: dt.date, definition: str | None) -> dict | None:
+def current_model(con: duckdb.DuckDBPyConnection, day: dt.date) -> dict | None:
     """The registry row of the model a run of `day` uses: the latest trained as of `day` or before."""
     ensure_registry(con)
-    where = "train_as_of_date <= ?" + (" AND churn_definition = ?" if definition else "")
-    params = [day] + ([definition] if definition else [])
     rows = con.execute(
-        f"SELECT * FROM {REGISTRY_TABLE} WHERE {where} ORDER BY train_as_of_date DESC, trained_at DESC LIMIT 1", params
+        f"SELECT * FROM {REGISTRY_TABLE} WHERE train_as_of_date <= ? ORDER BY train_as_of_date DESC, trained_at DESC "
+        "LIMIT 1",
+        [day],
     ).df()
     return None if rows.empty else rows.iloc[0].to_dict()

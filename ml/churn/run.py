@@ -32,7 +32,7 @@ ELIGIBLE = {"subscription": "is_subscriber", "transactional": "is_recent_buyer"}
 class DayOutcome:
     day: dt.date
     trained: TrainedModel | None = None
-    skipped: str | None = None  # why no model was trained or no scores written
+    skipped: str | None = None  # why a due training or the day's scores could not be made
     scores: dict = field(default_factory=dict)
 
 
@@ -45,13 +45,6 @@ def resolve_definition(con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, day: dt
         f"SELECT count(*) FROM {LABELS_RELATION} WHERE horizon_end_date <= ? AND subscription_eligible", [day]
     ).fetchall()[0][0]
     return "subscription" if subscribers else "transactional"
-
-
-def horizon_days(con: duckdb.DuckDBPyConnection) -> int:
-    rows = con.execute(f"SELECT max(horizon_end_date - as_of_date) FROM {LABELS_RELATION}").fetchall()
-    if rows[0][0] is None:
-        raise InsufficientDataError("features.churn_labels is empty: no churn horizon has elapsed yet")
-    return int(rows[0][0])
 
 
 def training_snapshots(
@@ -84,14 +77,12 @@ def train_if_due(
     """Train as of `day` on the retraining weekday, or when no model trained before `day` exists
     (so re-running a day retrains exactly when its first run did)."""
     out = DayOutcome(day)
-    if day.weekday() != cfg.retrain_weekday and registry.current_model(con, day - dt.timedelta(days=1), None):
-        out.skipped = "not a retraining day and a model exists"
+    if day.weekday() != cfg.retrain_weekday and registry.current_model(con, day - dt.timedelta(days=1)):
         return out
     try:
         definition = resolve_definition(con, cfg, day)
-        horizon = horizon_days(con)
         snapshots = training_snapshots(con, cfg, definition, day, start)
-        trained = train(snapshots, cfg, definition, horizon, day)
+        trained = train(snapshots, cfg, definition, cfg.horizon_days, day)
     except InsufficientDataError as e:
         out.skipped = str(e)
         return out
@@ -116,9 +107,9 @@ def score_frame(bundle: dict, features: pd.DataFrame, bands: dict[str, float]) -
             "customer_id": features["customer_id"].to_numpy(),
             "churn_probability": np.round(p, 6),
             "risk_band": risk_band(p, bands),
-            "reason_1": [r[0] for r in why],
-            "reason_2": [r[1] for r in why],
-            "reason_3": [r[2] for r in why],
+            "reason_1": why[:, 0],
+            "reason_2": why[:, 1],
+            "reason_3": why[:, 2],
             "annual_value": features["annual_value"].to_numpy(dtype=float),
             "revenue_at_risk": np.round(p * features["annual_value"].to_numpy(dtype=float), 2),
             "churn_definition": bundle["definition"],
@@ -135,7 +126,7 @@ def score_day(
     out = out or DayOutcome(day)
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute(ddl(SCORES_TABLE, SCORES_COLUMNS))
-    model = registry.current_model(con, day, None)
+    model = registry.current_model(con, day)
     frame = pd.DataFrame(columns=list(SCORES_COLUMNS))
     if model is None:
         out.skipped = out.skipped or "no churn model trained by this day"

@@ -12,6 +12,7 @@ An e-mail link (or a probabilistic one) whose two records carry different phones
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import duckdb
@@ -57,6 +58,10 @@ class RuleConfig:
     max_cluster_records: int = 12
     probabilistic: ProbabilisticConfig = field(default_factory=lambda: ProbabilisticConfig(enabled=False))
     duckdb: DuckLimits = field(default_factory=DuckLimits)
+
+    def rules_only(self) -> RuleConfig:
+        """The same configuration without the probabilistic pass (for comparisons)."""
+        return dataclasses.replace(self, probabilistic=dataclasses.replace(self.probabilistic, enabled=False))
 
     @classmethod
     def from_dict(cls, cfg: dict) -> RuleConfig:

@@ -1,6 +1,5 @@
 """Churn prediction after the marts: weekly (re)training into the model registry, daily scores."""
 
-import datetime as dt
 
 import duckdb
 from dagster import (
@@ -21,7 +20,9 @@ from ml.churn.config import ChurnConfig
 from ml.churn.metrics import calibration_by_decile
 from ml.churn.run import ELIGIBLE, score_day, train_if_due
 from ml.churn.tables import REGISTRY_TABLE, SCORES_TABLE
+from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.run_day import partition_days
 
 REGISTRY_KEY = AssetKey(["marts", "ml_model_registry"])
 SCORES_KEY = AssetKey(["marts", "churn_scores"])
@@ -35,31 +36,23 @@ def _config() -> ChurnConfig:
     return ChurnConfig.from_dict(pipeline_config()["churn"])
 
 
-def _days(context: AssetExecutionContext) -> list[dt.date]:
-    first, last = (dt.date.fromisoformat(k) for k in context.partition_key_range)
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-
-
 def _metrics_table(trained) -> str:
     rows = [
-        f"| {name}{' (served)' if name == trained.served else ''} | {m['auc']:.3f} | {m['pr_auc']:.3f} | "
-        f"{m['brier']:.4f} | {m['lift_top_decile']:.2f} |"
+        (f"{name}{' (served)' if name == trained.served else ''}", f"{m['auc']:.3f}", f"{m['pr_auc']:.3f}",
+         f"{m['brier']:.4f}", f"{m['lift_top_decile']:.2f}")
         for name, m in trained.metrics.items()
     ]
-    return "| candidate | AUC | PR-AUC | Brier | lift top 10 % |\n|---|---|---|---|---|\n" + "\n".join(rows)
+    return markdown_table(["candidate", "AUC", "PR-AUC", "Brier", "lift top 10 %"], rows)
 
 
 def _calibration_table(trained) -> str:
     table = calibration_by_decile(trained.split.validation["label"].to_numpy(), trained.validation_probability)
     rows = [
-        f"| {r.decile} | {r.customers} | {r.predicted:.3f} | {r.observed:.3f} | {r.cumulative_lift:.2f} |"
+        (r.decile, r.customers, f"{r.predicted:.3f}", f"{r.observed:.3f}", f"{r.cumulative_lift:.2f}")
         for r in table.itertuples()
     ]
-    return (
-        "Validation period, customers by score decile (1 = highest risk).\n\n"
-        "| decile | customers | predicted churn | observed churn | cumulative lift |\n|---|---|---|---|---|\n"
-        + "\n".join(rows)
-    )
+    header = ["decile", "customers", "predicted churn", "observed churn", "cumulative lift"]
+    return "Validation period, customers by score decile (1 = highest risk).\n\n" + markdown_table(header, rows)
 
 
 @asset(
@@ -80,12 +73,12 @@ def _calibration_table(trained) -> str:
 def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     cfg, trained, skipped = _config(), [], []
     with warehouse.get_connection() as con:
-        for day in _days(context):
+        for day in partition_days(context):
             outcome = train_if_due(con, cfg, day, partitions_start(), paths().models)
             if outcome.trained:
                 trained.append(outcome.trained)
                 context.log.info(f"{day}: trained {outcome.trained.version} ({outcome.trained.promotion_reason})")
-            elif outcome.skipped and "not a retraining day" not in outcome.skipped:
+            elif outcome.skipped:
                 skipped.append(f"{day}: {outcome.skipped}")
                 context.log.warning(f"{day}: no model trained: {outcome.skipped}")
         models = con.execute(f"SELECT count(*) FROM {REGISTRY_TABLE}").fetchall()[0][0]
@@ -127,21 +120,21 @@ def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource)
 def churn_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     cfg, outcomes = _config(), []
     with warehouse.get_connection() as con:
-        for day in _days(context):
+        for day in partition_days(context):
             outcomes.append(score_day(con, cfg, day, paths().models))
         last = outcomes[-1].day
-        bands = dict(
-            con.execute(f"SELECT risk_band, count(*) FROM {SCORES_TABLE} WHERE as_of_date = ? GROUP BY 1", [last])
-            .fetchall()
-        )
-        mean_p, at_risk = con.execute(
-            f"SELECT avg(churn_probability), sum(revenue_at_risk) FROM {SCORES_TABLE} WHERE as_of_date = ?", [last]
-        ).fetchall()[0]
+        by_band = con.execute(
+            f"SELECT risk_band, count(*), sum(churn_probability), sum(revenue_at_risk) FROM {SCORES_TABLE} "
+            "WHERE as_of_date = ? GROUP BY 1",
+            [last],
+        ).fetchall()
         top_reasons = con.execute(
             f"SELECT regexp_replace(reason_1, ':.*', '') AS reason, count(*) AS n FROM {SCORES_TABLE} "
             "WHERE as_of_date = ? AND risk_band = 'high' GROUP BY 1 ORDER BY n DESC LIMIT 5",
             [last],
         ).fetchall()
+    bands = {band: n for band, n, _, _ in by_band}
+    customers = sum(bands.values())
     scored = sum(o.scores.get("customers_scored", 0) for o in outcomes)
     unscored = [f"{o.day}: {o.skipped}" for o in outcomes if not o.scores]
     if unscored:
@@ -154,15 +147,13 @@ def churn_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> M
         "customers_high_risk": bands.get("high", 0),
         "customers_medium_risk": bands.get("medium", 0),
         "customers_low_risk": bands.get("low", 0),
-        "mean_churn_probability": round(mean_p or 0.0, 5),
-        "revenue_at_risk": round(at_risk or 0.0, 2),
+        "mean_churn_probability": round(sum(r[2] for r in by_band) / customers if customers else 0.0, 5),
+        "revenue_at_risk": round(sum(r[3] for r in by_band), 2),
     }
     if outcomes[-1].scores:
         metadata["model_version"] = outcomes[-1].scores["model_version"]
     if top_reasons:
-        metadata["top_reasons_high_risk"] = MetadataValue.md(
-            "| first reason | customers |\n|---|---|\n" + "\n".join(f"| {r} | {n} |" for r, n in top_reasons)
-        )
+        metadata["top_reasons_high_risk"] = MetadataValue.md(markdown_table(["first reason", "customers"], top_reasons))
     return MaterializeResult(metadata=metadata)
 
 

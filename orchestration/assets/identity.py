@@ -19,6 +19,7 @@ from dagster_duckdb import DuckDBResource
 from config.settings import pipeline_config
 from ml.identity.resolve import RESOLVED_TABLE, resolve
 from ml.identity.rules import RuleConfig
+from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
 from orchestration.run_day import run_day
 
@@ -74,9 +75,7 @@ def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResourc
             "match_rate": round(linked / max(stats.records, 1), 4),
             "records_by_rule": stats.records_by_rule,
             "largest_cluster": stats.largest_cluster,
-            "cluster_sizes": MetadataValue.md(
-                "| records | customers |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in sizes)
-            ),
+            "cluster_sizes": MetadataValue.md(markdown_table(["records", "customers"], sizes)),
             "merges": stats.merges,
             "splits": stats.splits,
             "skipped_blocking_rules": stats.skipped_blocking_rules,

@@ -1,8 +1,5 @@
 """One daily-partitioned asset per landing-zone entity of the contract."""
 
-
-import datetime as dt
-
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
@@ -17,16 +14,12 @@ from dagster_duckdb import DuckDBResource
 from config.contract import Entity, entities
 from config.settings import paths
 from ingest.load import ensure_raw_tables, load_days
+from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.run_day import partition_days
 
 # Landing days read and written per transaction: bounds memory on a long backfill.
 DAYS_PER_BATCH = 31
-
-
-def _days(context: AssetExecutionContext) -> list[dt.date]:
-    first, last = context.partition_key_range
-    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
@@ -45,7 +38,7 @@ def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
         retry_policy=RetryPolicy(max_retries=2, delay=5),
     )
     def _ingest(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        days = _days(context)
+        days = partition_days(context)
         landing = paths().landing
         with warehouse.get_connection() as con:
             ensure_raw_tables(con, [entity])
@@ -78,9 +71,7 @@ def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
         }
         if reasons:
             top = sorted(reasons.items(), key=lambda kv: -kv[1])[:10]
-            metadata["reject_reasons"] = MetadataValue.md(
-                "| reason | rows |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in top)
-            )
+            metadata["reject_reasons"] = MetadataValue.md(markdown_table(["reason", "rows"], top))
         return MaterializeResult(metadata=metadata)
 
     return _ingest
