@@ -47,5 +47,11 @@ def pipeline_config() -> dict:
         return yaml.safe_load(f)
 
 
+@cache
+def offer_rules() -> dict:
+    with open(CONFIG_DIR / "offer_rules.yml") as f:
+        return yaml.safe_load(f)
+
+
 def partitions_start() -> dt.date:
     return dt.date.fromisoformat(pipeline_config()["partitions_start"])

@@ -1,4 +1,4 @@
-"""Writing to the warehouse: a change is one transaction, so readers see all of it or none."""
+"""Warehouse helpers of the Python steps: a change is one transaction, so readers see all of it or none."""
 
 from __future__ import annotations
 
@@ -24,3 +24,19 @@ def transaction(con: duckdb.DuckDBPyConnection, **frames: pd.DataFrame) -> Itera
     finally:
         for name in frames:
             con.unregister(name)
+
+
+def relation_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """A table or view `schema.name` exists."""
+    schema, name = qualified.split(".")
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
+
+
+def ddl(table: str, columns: dict[str, str]) -> str:
+    cols = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {table} ({cols})"

@@ -19,6 +19,17 @@ def churn_vars(churn: dict) -> dict[str, int]:
     return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}
 
 
+def nbo_vars(rules: dict) -> dict[str, int]:
+    """dbt vars of the next-best-offer feature tables, from config/offer_rules.yml."""
+    policy = rules["contact_policy"]
+    return {
+        "nbo_period_days": int(policy["period_days"]),
+        "nbo_decline_cooldown_days": int(policy["decline_cooldown_days"]),
+        "nbo_category_lookback_days": int(rules["category_lookback_days"]),
+        "nbo_response_window_days": int(rules["model"]["response_window_days"]),
+    }
+
+
 def build_args(dbt_vars: dict | None = None, full_refresh: bool = False) -> list[str]:
     args = ["build"]
     if dbt_vars:

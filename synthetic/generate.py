@@ -73,7 +73,8 @@ def generate(
     finance = Finance(world, ids, state, writer, rates, _rng(seed, "finance"))
     sales = Sales(world, ids, state, writer, rates, _rng(seed, "sales"))
     marketing = Marketing(
-        world, ids, state, writer, rates, _rng(seed, "marketing"), affinity, finance, sales.crm_created_ts
+        world, ids, state, writer, rates, _rng(seed, "marketing"), affinity, finance, sales.crm_created_ts,
+        explore_rng=_rng(seed, "explore"),
     )
     support = Support(world, ids, state, writer, rates, _rng(seed, "support"), profile)
 

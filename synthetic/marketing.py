@@ -24,6 +24,7 @@ EMAIL_TYPES = ("sent", "open", "click", "unsubscribe")
 WEB_TYPES = ("page_view", "pricing_view", "help_article", "login")
 EVENT_KINDS = ("webinar", "conference", "workshop")
 RESPONSES = ("accepted", "declined", "ignored")
+EXPOSURE_POLICIES = ("targeted", "random")
 N_OFFERS = len(catalog.OFFERS)
 CANCEL_PAGE = "/help/cancel-membership"
 PAGES = (
@@ -92,9 +93,12 @@ class Marketing:
         affinity: np.ndarray,
         finance,
         sales_crm_ts: np.ndarray,
+        explore_rng: np.random.Generator,
     ):
         self.w, self.ids, self.s, self.out, self.r, self.rng = world, ids, state, writer, rates, rng
         self.affinity = affinity
+        # a stream of its own, so the explore share leaves every other draw unchanged
+        self.explore_rng = explore_rng
         self.finance = finance
         ct = ids.contacts
         self.ct = ct
@@ -381,6 +385,9 @@ class Marketing:
             else:
                 weights[:, j] = np.where(lapsed, 1.5, 0.1)
         offer = noise.pick_rows(rng, weights)
+        explore = self.explore_rng.random(m) < r.offer_explore_share
+        if explore.any():
+            offer[explore] = noise.pick_rows(self.explore_rng, (weights[explore] > 0).astype(np.float64))
         channel = np.where(rng.random(m) < 0.7, self.offer_channel[offer], rng.integers(0, 3, m))
         exposed = np.where(channel == 2, times_on(rng, start, m, business=True), times_on(rng, start, m))
         p = self.affinity[person, offer]
@@ -401,6 +408,7 @@ class Marketing:
             exposed_at=exposed,
             response=c.categories(response, RESPONSES),
             responded_at=responded,
+            exposure_policy=c.categories(explore.astype(np.int32), EXPOSURE_POLICIES),
         )
         self.out.emit("marketing", "offer_exposures", tbl, t)
         self._accepted(t, person[accepted], offer[accepted], responded[accepted])

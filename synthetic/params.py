@@ -82,6 +82,9 @@ class Rates:
     web_sessions: float = 0.06
     registration: float = 0.0025
     offer_exposure: float = 0.008
+    # share of exposures the company randomises (an explore group: a uniformly drawn valid offer),
+    # recorded as exposure_policy = 'random' so a new policy can be evaluated off-line
+    offer_explore_share: float = 0.25
     contact_update: float = 0.0012
     # --- sales
     order_rate: tuple[float, float, float] = (0.015, 0.026, 0.045)  # by value segment

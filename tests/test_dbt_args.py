@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from orchestration.dbt_args import build_args, churn_vars, window_vars
+from orchestration.dbt_args import build_args, churn_vars, nbo_vars, window_vars
 
 
 def test_window_is_half_open_over_landing_days():
@@ -26,4 +26,18 @@ def test_churn_vars_come_from_the_churn_config():
     assert churn_vars({"horizon_days": 30, "inactivity_days": "60", "seed": 1}) == {
         "churn_horizon_days": 30,
         "churn_inactivity_days": 60,
+    }
+
+
+def test_nbo_vars_come_from_the_offer_rules():
+    rules = {
+        "contact_policy": {"period_days": "30", "decline_cooldown_days": 14, "max_offers_per_period": 4},
+        "category_lookback_days": 365,
+        "model": {"response_window_days": 7, "seed": 1},
+    }
+    assert nbo_vars(rules) == {
+        "nbo_period_days": 30,
+        "nbo_decline_cooldown_days": 14,
+        "nbo_category_lookback_days": 365,
+        "nbo_response_window_days": 7,
     }

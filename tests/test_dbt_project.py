@@ -220,12 +220,13 @@ def test_blocked_identifiers_are_the_same_for_matching_and_the_golden_record():
     assert dbt_vars["blocked_phones"] == identity["blocked_phones"]
 
 
-def test_churn_label_vars_are_the_same_for_dbt_and_the_pipeline():
+def test_churn_and_offer_vars_are_the_same_for_dbt_and_the_pipeline():
     import yaml
 
-    from config.settings import pipeline_config
-    from orchestration.dbt_args import churn_vars
+    from config.settings import offer_rules, pipeline_config
+    from orchestration.dbt_args import churn_vars, nbo_vars
 
     dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-    for name, value in churn_vars(pipeline_config()["churn"]).items():
+    passed = churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
+    for name, value in passed.items():
         assert dbt_vars[name] == value, name

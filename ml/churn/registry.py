@@ -12,9 +12,9 @@ import joblib
 import pandas as pd
 
 from ml.churn.features import FEATURE_NAMES
-from ml.churn.tables import REGISTRY_COLUMNS, REGISTRY_TABLE, ddl
+from ml.churn.tables import REGISTRY_COLUMNS, REGISTRY_TABLE
 from ml.churn.train import BASELINES, MODEL, TrainedModel
-from ml.warehouse import transaction
+from ml.warehouse import ddl, transaction
 
 
 def model_file(models_dir: Path, version: str) -> Path:

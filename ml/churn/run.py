@@ -19,9 +19,9 @@ from ml.churn import registry
 from ml.churn.config import DEFINITIONS, ChurnConfig
 from ml.churn.explain import reasons
 from ml.churn.features import FEATURE_NAMES
-from ml.churn.tables import SCORES_COLUMNS, SCORES_TABLE, ddl
+from ml.churn.tables import SCORES_COLUMNS, SCORES_TABLE
 from ml.churn.train import InsufficientDataError, TrainedModel, as_float, train
-from ml.warehouse import transaction
+from ml.warehouse import ddl, transaction
 
 FEATURES_RELATION = "features.churn_features"
 LABELS_RELATION = "features.churn_labels"

@@ -51,8 +51,3 @@ REGISTRY_COLUMNS = {
     "logistic_regression_lift_top_decile": "DOUBLE",
     "model_path": "VARCHAR",
 }
-
-
-def ddl(table: str, columns: dict[str, str]) -> str:
-    cols = ", ".join(f"{name} {sql_type}" for name, sql_type in columns.items())
-    return f"CREATE TABLE IF NOT EXISTS {table} ({cols})"

@@ -16,7 +16,7 @@ from ml.identity.duck import connect
 from ml.identity.probabilistic import score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
-from ml.warehouse import transaction
+from ml.warehouse import relation_exists, transaction
 
 RECORDS_RELATION = "intermediate.int_identity_records"
 OVERRIDES_RELATION = "seeds.identity_overrides"
@@ -52,16 +52,6 @@ class Resolution:
     changelog: pd.DataFrame  # merges and splits of customer ids against the previous map
     pairs: pd.DataFrame  # every candidate pair with its rule, probability and decision
     skipped_blocking_rules: list[str] = field(default_factory=list)  # over the comparison ceiling
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )
 
 
 def _override_pairs(records: pd.DataFrame, overrides: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -195,10 +185,10 @@ def resolve_frame(
 
 def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) -> ResolutionStats:
     records = con.execute(f"SELECT {', '.join(RECORD_COLUMNS)} FROM {RECORDS_RELATION}").df()
-    previous = con.execute(f"SELECT * FROM {RESOLVED_TABLE}").df() if _table_exists(con, RESOLVED_TABLE) else None
+    previous = con.execute(f"SELECT * FROM {RESOLVED_TABLE}").df() if relation_exists(con, RESOLVED_TABLE) else None
     overrides = (
         con.execute(f"SELECT {', '.join(OVERRIDE_COLUMNS)} FROM {OVERRIDES_RELATION}").df()
-        if _table_exists(con, OVERRIDES_RELATION)
+        if relation_exists(con, OVERRIDES_RELATION)
         else None
     )
     result = resolve_frame(records, previous, cfg, overrides)

@@ -19,8 +19,8 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from config.settings import pipeline_config
-from orchestration.dbt_args import build_args, churn_vars, window_vars
+from config.settings import offer_rules, pipeline_config
+from orchestration.dbt_args import build_args, churn_vars, nbo_vars, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project, warehouse_path
 
@@ -107,5 +107,5 @@ def dbt_pre_identity_models(context: AssetExecutionContext, dbt: DbtCliResource,
 )
 def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     first, last = context.partition_key_range
-    dbt_vars = window_vars(first, last) | churn_vars(pipeline_config()["churn"])
+    dbt_vars = window_vars(first, last) | churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
     yield from _run_dbt(context, dbt, build_args(dbt_vars, config.full_refresh))

@@ -30,6 +30,7 @@ renamed as (
         exposed_at,
         response,
         responded_at,
+        exposure_policy,
         _partition_date as landed_date,
         first_landed_date,
         response_landed_date,

@@ -1,0 +1,198 @@
+{{ config(**incremental_window_config('as_of_date')) }}
+{#
+    What the next-best-offer rules and the acceptance model need to know about a customer on
+    each as_of_date of the landing window, from what had landed by that day: current plan,
+    contactability, offers shown and declined recently, and the categories the customer
+    spends most on. One row per customer and as_of_date (the customers of churn_features).
+    Opt-in and country come from the golden record (dim_customer), which is current, not
+    point-in-time; unsubscribes, plans, exposures and purchases are point-in-time.
+#}
+{%- set period_days = var('nbo_period_days') -%}
+{%- set cooldown_days = var('nbo_decline_cooldown_days') -%}
+{%- set lookback_days = var('nbo_category_lookback_days') -%}
+{%- set longest_days = [period_days, cooldown_days] | max -%}
+
+with
+
+as_of as (
+
+    select as_of_date, customer_id, is_subscriber, days_since_last_purchase
+    from {{ ref('churn_features') }}
+    where {{ in_landing_window('as_of_date') }}
+
+),
+
+customers as (
+
+    select customer_id, country, marketing_opt_in from {{ ref('dim_customer') }}
+
+),
+
+activity as (
+
+    select customer_id, known_date, activity_at, activity_type, detail
+    from {{ ref('fct_customer_activity') }}
+    where customer_id is not null
+      and activity_type in (
+          'subscription_started', 'subscription_changed', 'email_unsubscribe', 'offer_exposed', 'offer_declined'
+      )
+      and {{ landed_before_window_end('known_date') }}
+
+),
+
+purchases as (
+
+    select customer_id, known_date, order_date, product_category, line_amount
+    from {{ ref('customer_product_purchases') }}
+    where {{ landed_before_window_end('known_date') }}
+      and order_date >= {{ dbt.dateadd('day', -lookback_days, window_start()) }}
+
+),
+
+plans as (
+
+    select
+        as_of.customer_id,
+        as_of.as_of_date,
+        activity.detail as plan,
+        row_number() over (
+            partition by as_of.customer_id, as_of.as_of_date
+            order by activity.activity_at desc, activity.detail
+        ) as recency_rank
+    from as_of
+    inner join activity
+        on activity.customer_id = as_of.customer_id
+        and activity.known_date <= as_of.as_of_date
+        and activity.activity_type in ('subscription_started', 'subscription_changed')
+    where as_of.is_subscriber
+
+),
+
+unsubscribed as (
+
+    select customer_id, min(known_date) as unsubscribed_date
+    from activity
+    where activity_type = 'email_unsubscribe'
+    group by customer_id
+
+),
+
+recent_offers as (
+
+    select
+        as_of.customer_id,
+        as_of.as_of_date,
+        activity.activity_type,
+        activity.detail as offer_id,
+        count(*) as offers
+    from as_of
+    inner join activity
+        on activity.customer_id = as_of.customer_id
+        and activity.known_date <= as_of.as_of_date
+        and activity.known_date > {{ dbt.dateadd('day', -longest_days, 'as_of.as_of_date') }}
+        and activity.activity_type in ('offer_exposed', 'offer_declined')
+    where (activity.activity_type = 'offer_exposed'
+            and activity.known_date > {{ dbt.dateadd('day', -period_days, 'as_of.as_of_date') }})
+        or (activity.activity_type = 'offer_declined'
+            and activity.known_date > {{ dbt.dateadd('day', -cooldown_days, 'as_of.as_of_date') }})
+    group by as_of.customer_id, as_of.as_of_date, activity.activity_type, activity.detail
+
+),
+
+offer_history as (
+
+    select
+        customer_id,
+        as_of_date,
+        sum(case when activity_type = 'offer_exposed' then offers else 0 end) as offers_shown_in_period,
+        {{ dbt.listagg(
+            "case when activity_type = 'offer_declined' then offer_id end",
+            "','",
+            "order by offer_id") }} as declined_offer_ids
+    from recent_offers
+    group by customer_id, as_of_date
+
+),
+
+category_spend as (
+
+    select
+        as_of.customer_id,
+        as_of.as_of_date,
+        purchases.product_category,
+        sum(purchases.line_amount) as spend
+    from as_of
+    inner join purchases
+        on purchases.customer_id = as_of.customer_id
+        and purchases.known_date <= as_of.as_of_date
+        and purchases.order_date > {{ dbt.dateadd('day', -lookback_days, 'as_of.as_of_date') }}
+    where purchases.product_category is not null
+    group by as_of.customer_id, as_of.as_of_date, purchases.product_category
+
+),
+
+category_ranked as (
+
+    select
+        customer_id,
+        as_of_date,
+        product_category,
+        spend / nullif(sum(spend) over (partition by customer_id, as_of_date), 0) as spend_share,
+        row_number() over (
+            partition by customer_id, as_of_date order by spend desc, product_category
+        ) as spend_rank
+    from category_spend
+
+),
+
+top_categories as (
+
+    select
+        customer_id,
+        as_of_date,
+        max(case when spend_rank = 1 then product_category end) as top_category,
+        max(case when spend_rank = 1 then spend_share end) as top_category_share,
+        max(case when spend_rank = 2 then product_category end) as second_category,
+        max(case when spend_rank = 2 then spend_share end) as second_category_share
+    from category_ranked
+    where spend_rank <= 2
+    group by customer_id, as_of_date
+
+),
+
+final as (
+
+    select
+        as_of.as_of_date,
+        as_of.customer_id,
+        as_of.is_subscriber,
+        cast(plans.plan as {{ dbt.type_string() }}) as plan,
+        cast(customers.country as {{ dbt.type_string() }}) as country,
+        coalesce(customers.marketing_opt_in, false) as marketing_opt_in,
+        coalesce(unsubscribed.unsubscribed_date <= as_of.as_of_date, false) as unsubscribed,
+        as_of.days_since_last_purchase,
+        cast(coalesce(offer_history.offers_shown_in_period, 0) as {{ dbt.type_int() }}) as offers_shown_in_period,
+        cast(coalesce(offer_history.declined_offer_ids, '') as {{ dbt.type_string() }}) as declined_offer_ids,
+        cast(top_categories.top_category as {{ dbt.type_string() }}) as top_category,
+        cast(coalesce(top_categories.top_category_share, 0) as {{ type_double() }}) as top_category_share,
+        cast(top_categories.second_category as {{ dbt.type_string() }}) as second_category,
+        cast(coalesce(top_categories.second_category_share, 0) as {{ type_double() }}) as second_category_share
+    from as_of
+    left join customers
+        on customers.customer_id = as_of.customer_id
+    left join plans
+        on plans.customer_id = as_of.customer_id
+        and plans.as_of_date = as_of.as_of_date
+        and plans.recency_rank = 1
+    left join unsubscribed
+        on unsubscribed.customer_id = as_of.customer_id
+    left join offer_history
+        on offer_history.customer_id = as_of.customer_id
+        and offer_history.as_of_date = as_of.as_of_date
+    left join top_categories
+        on top_categories.customer_id = as_of.customer_id
+        and top_categories.as_of_date = as_of.as_of_date
+
+)
+
+select * from final
