@@ -50,6 +50,10 @@ def customer(customer_id: str, **overrides) -> dict:
         "top_category_share": 0.0,
         "second_category": None,
         "second_category_share": 0.0,
+        "top_viewed_category": None,
+        "top_viewed_category_share": 0.0,
+        "second_viewed_category": None,
+        "second_viewed_category_share": 0.0,
         "risk_band": None,
         "assignment_group": TREATMENT,
     }
@@ -131,6 +135,7 @@ def _scored_pairs(customers: list[dict], scores: dict[str, float]) -> pd.DataFra
     context = pd.DataFrame(customers)
     pairs = eligible_pairs(context, valid_offers(CATALOG, DAY), RULES)
     pairs["category_share"] = np.where(pairs["product_category"] == pairs["top_category"], 0.6, 0.0)
+    pairs["viewed_share"] = 0.0
     pairs["score"] = pairs["offer_id"].map(scores).fillna(0.01)
     return pairs
 
@@ -230,9 +235,14 @@ def _warehouse_without_catalog(path) -> duckdb.DuckDBPyConnection:
     products = pd.DataFrame(
         {"product_id": ["P1", "P2", "P3"], "product_name": ["Whey", "Shaker", "Mat"], "list_price": [50.0, 10.0, 45.0]}
     )
-    con.execute("CREATE TABLE features.offer_customer_context AS SELECT * FROM context")
-    con.execute("CREATE TABLE features.customer_product_purchases AS SELECT * FROM purchases")
-    con.execute("CREATE TABLE staging.stg_sales__products AS SELECT * FROM products")
+    for table, frame in (
+        ("features.offer_customer_context", context),
+        ("features.customer_product_purchases", purchases),
+        ("staging.stg_sales__products", products),
+    ):
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+        con.unregister("frame")
     return con
 
 
@@ -270,3 +280,14 @@ def test_propensity_falls_back_to_smoothed_offer_rates_without_enough_history():
     # (10 + 0.1 x 10) / (20 + 10), (0 + 1) / 30, and the prior for an offer never shown
     assert p == pytest.approx([11 / 30, 1 / 30, 0.1])
     assert isinstance(model, PropensityModel)
+
+
+def test_output_table_is_documented_with_the_columns_it_is_created_with():
+    import yaml
+
+    from config.settings import DBT_PROJECT_DIR
+    from ml.nbo.run import OFFERS_COLUMNS
+
+    doc = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_nbo__sources.yml").read_text())
+    table = doc["sources"][0]["tables"][0]
+    assert {c["name"]: c["data_type"].upper() for c in table["columns"]} == OFFERS_COLUMNS

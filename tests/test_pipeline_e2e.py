@@ -110,6 +110,7 @@ def pipeline():
         _run(instance, _day(0), _day(FIRST_WINDOW_DAYS - 1))  # a backfill of the first weeks …
         with duckdb.connect(str(paths().warehouse)) as con:  # … what it scored, before later data landed …
             con.execute("CREATE OR REPLACE TABLE main.scores_before_later_data AS SELECT * FROM marts.churn_scores")
+            con.execute("CREATE OR REPLACE TABLE main.offers_before_later_data AS SELECT * FROM marts.next_best_offers")
         _run(instance, _day(FIRST_WINDOW_DAYS), _day(DAYS - 1))  # … then the rest
         yield instance
 
@@ -228,6 +229,29 @@ def test_churn_models_are_trained_promoted_on_merit_and_score_every_eligible_cus
     assert wrong_model == 0
 
 
+def test_next_best_offers_every_day_within_the_rules(pipeline):
+    from config.settings import offer_rules
+
+    top_k = offer_rules()["top_k"]
+    days, customers = _query(
+        "SELECT count(DISTINCT as_of_date), count(DISTINCT customer_id) FROM marts.next_best_offers"
+    )[0]
+    assert days == DAYS and customers > PERSONS // 4
+    broken = _query(
+        f"""
+        SELECT count(*) FILTER (WHERE NOT c.marketing_opt_in OR c.unsubscribed),
+               count(*) FILTER (WHERE o.rank > {top_k} OR (o.assignment_group = 'explore' AND o.rank > 1)),
+               count(*) FILTER (WHERE o.expected_value <> round(o.score * k.offer_value, 4))
+        FROM marts.next_best_offers o
+        JOIN features.offer_customer_context c USING (as_of_date, customer_id)
+        JOIN staging.stg_marketing__offers k USING (offer_id)
+        """
+    )[0]
+    assert broken == (0, 0, 0)
+    groups = dict(_query("SELECT assignment_group, count(DISTINCT customer_id) FROM marts.next_best_offers GROUP BY 1"))
+    assert set(groups) == {"treatment", "holdout", "explore"} and groups["treatment"] > groups["holdout"]
+
+
 def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline):
     # The re-run of a single day after later data landed: tests/test_dbt_project.py.
     # Identity is not point-in-time (docs/architecture.md): the daily rows that nightly runs
@@ -241,14 +265,16 @@ def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline
         before.pop("cx_kpis_daily"), after.pop("cx_kpis_daily")
     assert after == before
 
-    # Rebuilt with all later data landed, the first window's churn scores (and so their
-    # features and models) equal what the first run wrote before that data existed.
+    # Rebuilt with all later data landed, the first window's churn scores and offers (and so
+    # their features and models) equal what the first run wrote before that data existed.
     skip = ", ".join(f"'{c}'" for c in changed) or "NULL"
-    first_run = f"SELECT * FROM main.scores_before_later_data WHERE customer_id NOT IN ({skip})"
-    rebuilt = (
-        f"SELECT * FROM marts.churn_scores WHERE as_of_date < DATE '{_day(FIRST_WINDOW_DAYS)}' "
-        f"AND customer_id NOT IN ({skip})"
-    )
-    assert _query(f"SELECT count(*) FROM ({first_run})")[0][0] > 0
-    assert _query(f"SELECT count(*) FROM (({first_run}) EXCEPT ALL ({rebuilt}))")[0][0] == 0
-    assert _query(f"SELECT count(*) FROM (({rebuilt}) EXCEPT ALL ({first_run}))")[0][0] == 0
+    saved_tables = {"churn_scores": "scores_before_later_data", "next_best_offers": "offers_before_later_data"}
+    for table, saved in saved_tables.items():
+        first_run = f"SELECT * FROM main.{saved} WHERE customer_id NOT IN ({skip})"
+        rebuilt = (
+            f"SELECT * FROM marts.{table} WHERE as_of_date < DATE '{_day(FIRST_WINDOW_DAYS)}' "
+            f"AND customer_id NOT IN ({skip})"
+        )
+        assert _query(f"SELECT count(*) FROM ({first_run})")[0][0] > 0, table
+        assert _query(f"SELECT count(*) FROM (({first_run}) EXCEPT ALL ({rebuilt}))")[0][0] == 0, table
+        assert _query(f"SELECT count(*) FROM (({rebuilt}) EXCEPT ALL ({first_run}))")[0][0] == 0, table

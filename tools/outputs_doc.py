@@ -23,6 +23,7 @@ MARTS = [
     "support_ticket_trends",
     "churn_scores",
     "ml_model_registry",
+    "next_best_offers",
 ]
 
 HEADER = """# Output tables

@@ -37,12 +37,14 @@ def reasons(pairs: pd.DataFrame, retention_first: np.ndarray) -> pd.Series:
         np.select(
             [
                 (kind == "cross_sell") & (pairs["category_share"] > 0),
+                (kind == "cross_sell") & (pairs["viewed_share"] > 0),
                 (kind == "upsell") & pairs["plan"].notna(),
                 kind == "reactivation",
                 kind == "retention",
             ],
             [
                 _pct(pairs["category_share"]) + " of their spend is on " + pairs["product_category"].fillna(""),
+                _pct(pairs["viewed_share"]) + " of their shop visits are to " + pairs["product_category"].fillna(""),
                 "on the " + pairs["plan"].fillna("") + " plan",
                 lapsed,
                 "churn risk " + pairs["risk_band"].fillna("unknown"),
@@ -63,7 +65,8 @@ def rank(pairs: pd.DataFrame, rules: NboRules, day: dt.date) -> pd.DataFrame:
     """Top-K offers per customer by expected value; explore customers get one random offer.
 
     `pairs`: eligible (customer, offer) rows with `score` = P(accept), the offer's value, the
-    customer's `assignment_group` and `risk_band`, and `category_share`.
+    customer's `assignment_group` and `risk_band`, and the spend and view shares of the offer's
+    category (`category_share`, `viewed_share`).
     """
     pairs = pairs.copy()
     pairs["expected_value"] = (pairs["score"] * pairs["offer_value"]).round(4)

@@ -118,6 +118,7 @@ def not_contactable_reason(context: pd.DataFrame, policy: ContactPolicy) -> pd.S
 
 def valid_offers(catalog: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """Catalog offers whose validity window contains the day (valid_to inclusive)."""
+    day = pd.Timestamp(day).date()
     start = pd.to_datetime(catalog["valid_from"]).dt.date
     end = pd.to_datetime(catalog["valid_to"]).dt.date
     ok = (start.isna() | (start <= day)) & (end.isna() | (end >= day))

@@ -129,6 +129,7 @@ def offers_for_day(con: duckdb.DuckDBPyConnection, rules: NboRules, day: dt.date
     out.model = models.for_day(day, catalog)
     pairs = eligible_pairs(contactable, offers, rules)
     pairs["category_share"] = category_share(pairs)
+    pairs["viewed_share"] = category_share(pairs, "viewed_")
     pairs["score"] = out.model.predict(pairs)
     frame = rank(pairs, rules, day)
     out.stats = {

@@ -3,7 +3,7 @@
     What the next-best-offer rules and the acceptance model need to know about a customer on
     each as_of_date of the landing window, from what had landed by that day: current plan,
     contactability, offers shown and declined recently, and the categories the customer
-    spends most on. One row per customer and as_of_date (the customers of churn_features).
+    spends most on and browses most (shop pages are named /shop/<category>). One row per customer and as_of_date (the customers of churn_features).
     Opt-in and country come from the golden record (dim_customer), which is current, not
     point-in-time; unsubscribes, plans, exposures and purchases are point-in-time.
 #}
@@ -114,6 +114,67 @@ offer_history as (
 
 ),
 
+shop_views as (
+
+    select
+        customer_id,
+        known_date,
+        {{ dbt.replace('detail', "'/shop/'", "''") }} as product_category,
+        count(*) as views
+    from {{ ref('fct_customer_activity') }}
+    where activity_type = 'web_page_view'
+      and detail like '/shop/%'
+      and {{ landed_before_window_end('known_date') }}
+      and known_date > {{ dbt.dateadd('day', -lookback_days, window_start()) }}
+    group by 1, 2, 3
+
+),
+
+category_views as (
+
+    select
+        as_of.customer_id,
+        as_of.as_of_date,
+        shop_views.product_category,
+        sum(shop_views.views) as views
+    from as_of
+    inner join shop_views
+        on shop_views.customer_id = as_of.customer_id
+        and shop_views.known_date <= as_of.as_of_date
+        and shop_views.known_date > {{ dbt.dateadd('day', -lookback_days, 'as_of.as_of_date') }}
+    group by as_of.customer_id, as_of.as_of_date, shop_views.product_category
+
+),
+
+views_ranked as (
+
+    select
+        customer_id,
+        as_of_date,
+        product_category,
+        views * 1.0 / nullif(sum(views) over (partition by customer_id, as_of_date), 0) as view_share,
+        row_number() over (
+            partition by customer_id, as_of_date order by views desc, product_category
+        ) as view_rank
+    from category_views
+
+),
+
+top_viewed as (
+
+    select
+        customer_id,
+        as_of_date,
+        max(case when view_rank = 1 then product_category end) as top_viewed_category,
+        max(case when view_rank = 1 then view_share end) as top_viewed_category_share,
+        max(case when view_rank = 2 then product_category end) as second_viewed_category,
+        max(case when view_rank = 2 then view_share end) as second_viewed_category_share
+    from views_ranked
+    where view_rank <= 2
+    group by customer_id, as_of_date
+
+),
+
 category_spend as (
 
     select
@@ -176,7 +237,11 @@ final as (
         cast(top_categories.top_category as {{ dbt.type_string() }}) as top_category,
         cast(coalesce(top_categories.top_category_share, 0) as {{ type_double() }}) as top_category_share,
         cast(top_categories.second_category as {{ dbt.type_string() }}) as second_category,
-        cast(coalesce(top_categories.second_category_share, 0) as {{ type_double() }}) as second_category_share
+        cast(coalesce(top_categories.second_category_share, 0) as {{ type_double() }}) as second_category_share,
+        cast(top_viewed.top_viewed_category as {{ dbt.type_string() }}) as top_viewed_category,
+        cast(coalesce(top_viewed.top_viewed_category_share, 0) as {{ type_double() }}) as top_viewed_category_share,
+        cast(top_viewed.second_viewed_category as {{ dbt.type_string() }}) as second_viewed_category,
+        cast(coalesce(top_viewed.second_viewed_category_share, 0) as {{ type_double() }}) as second_viewed_category_share
     from as_of
     left join customers
         on customers.customer_id = as_of.customer_id
@@ -192,6 +257,9 @@ final as (
     left join top_categories
         on top_categories.customer_id = as_of.customer_id
         and top_categories.as_of_date = as_of.as_of_date
+    left join top_viewed
+        on top_viewed.customer_id = as_of.customer_id
+        and top_viewed.as_of_date = as_of.as_of_date
 
 )
 

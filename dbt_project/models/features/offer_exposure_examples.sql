@@ -91,7 +91,11 @@ final as (
         context.top_category,
         context.top_category_share,
         context.second_category,
-        context.second_category_share
+        context.second_category_share,
+        context.top_viewed_category,
+        context.top_viewed_category_share,
+        context.second_viewed_category,
+        context.second_viewed_category_share
     from labelled
     left join features
         on features.customer_id = labelled.customer_id
