@@ -12,7 +12,7 @@ DEMO_START ?= 2026-01-01
 SEED ?= 42
 DATA_DIR ?= data
 
-.PHONY: demo test ui run backfill bench bench-identity bench-churn lint lock install generate manifest clean
+.PHONY: demo test ui run backfill bench bench-identity bench-churn bench-nbo lint lock install generate manifest clean
 
 # The virtual environment, with every dependency at its locked version.
 .venv/.installed: pyproject.toml requirements.lock
@@ -65,6 +65,10 @@ bench-identity: install
 # Churn model quality on a held-out later period and scoring at 1M customers (after make demo).
 bench-churn: install
 	$(PY) -m benchmarks.churn --data-dir $(DATA_DIR)
+
+# Next-best-offer quality: off-policy estimates, ground-truth expected value, product mode, 1M ranking.
+bench-nbo: install
+	$(PY) -m benchmarks.nbo --data-dir $(DATA_DIR)
 
 lint: install
 	.venv/bin/ruff check .

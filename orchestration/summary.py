@@ -31,6 +31,19 @@ def main() -> None:
                 f"\nChurn on {day}: {scored:,} customers scored, {high:,} at high risk, ${at_risk:,.0f} at risk "
                 f"(model {version}: {served}, validation AUC {auc:.3f}, grade {grade})"
             )
+        offers = con.execute(
+            "SELECT as_of_date, count(DISTINCT customer_id), count(*), "
+            "sum(expected_value) FILTER (WHERE assignment_group = 'treatment'), "
+            "mode() WITHIN GROUP (ORDER BY offer_id) FILTER (WHERE rank = 1) "
+            "FROM marts.next_best_offers WHERE as_of_date = (SELECT max(as_of_date) FROM marts.next_best_offers) "
+            "GROUP BY 1"
+        ).fetchall()
+        if offers:
+            day, customers, rows, value, top = offers[0]
+            print(
+                f"Offers on {day}: {rows:,} offers for {customers:,} customers, expected value {value or 0:,.0f} "
+                f"in the treatment group, most often first: {top}"
+            )
     print(
         "\nNext:\n"
         f"  {p.warehouse}: open it read-only with any DuckDB client or BI driver\n"

@@ -156,5 +156,6 @@ def eligible_pairs(context: pd.DataFrame, offers: pd.DataFrame, rules: NboRules)
         # declined within the cool-down: the context lists those offer ids, comma-separated
         col &= np.char.find(declined_padded, f",{offer.offer_id},") < 0
     rows, cols = np.nonzero(ok)
-    pairs = context.iloc[rows].reset_index(drop=True)
-    return pd.concat([pairs, offers.iloc[cols].reset_index(drop=True)], axis=1)
+    columns = {c: context[c].to_numpy()[rows] for c in context.columns}
+    columns |= {c: offers[c].to_numpy()[cols] for c in offers.columns}
+    return pd.DataFrame(columns)
