@@ -23,6 +23,7 @@ from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 from dagster._core.storage.dagster_run import RunsFilter
 from dagster._core.storage.tags import BACKFILL_ID_TAG
 from dagster._core.utils import make_new_backfill_id
+from sqlalchemy.exc import OperationalError
 
 from config.contract import entities
 from config.settings import REPO_ROOT, paths
@@ -67,6 +68,9 @@ def submit(instance: DagsterInstance, first: str, last: str) -> str:
     return backfill.backfill_id
 
 
+MAX_FAILED_POLLS = 20
+
+
 def wait(instance: DagsterInstance, backfill_id: str, log_path: Path) -> BulkActionStatus:
     """Run the daemon (it launches and dequeues the backfill's runs) until the backfill is done."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,11 +81,22 @@ def wait(instance: DagsterInstance, backfill_id: str, log_path: Path) -> BulkAct
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
         )
-        started, last_line = time.monotonic(), ""
+        started, last_line, failed_polls = time.monotonic(), "", 0
         try:
             while True:
-                backfill = instance.get_backfill(backfill_id)
-                runs = instance.get_runs(RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
+                try:
+                    backfill = instance.get_backfill(backfill_id)
+                    runs = instance.get_runs(RunsFilter(tags={BACKFILL_ID_TAG: backfill_id}))
+                    failed_polls = 0
+                except OperationalError as e:
+                    # the run storage is SQLite, shared with the daemon and the runs: under load
+                    # a read can fail once; the backfill itself is unaffected
+                    failed_polls += 1
+                    if failed_polls > MAX_FAILED_POLLS:
+                        raise
+                    print(f"[{time.monotonic() - started:6.0f}s] could not read the run storage ({e.orig}); retrying")
+                    time.sleep(3)
+                    continue
                 by_status = Counter(r.status.value.lower() for r in runs)
                 line = f"backfill {backfill.status.value.lower()}: " + (
                     ", ".join(f"{n} {s}" for s, n in sorted(by_status.items())) or "waiting for the daemon"

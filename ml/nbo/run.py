@@ -99,17 +99,13 @@ class Models:
 
 
 def customers_as_of(con: duckdb.DuckDBPyConnection, day: dt.date) -> pd.DataFrame:
-    """The day's context per customer with their churn features and churn risk band."""
+    """The day's context per customer with their churn features and churn risk band (NULL for
+    customers the churn model does not score)."""
     features = ", ".join(f"f.{c}" for c in CUSTOMER_FEATURES if c not in ("is_subscriber", "offers_shown_in_period"))
-    scores = "s.risk_band, s.churn_probability" if relation_exists(con, CHURN_SCORES) else "NULL AS risk_band"
-    join = (
-        f"LEFT JOIN {CHURN_SCORES} s ON s.as_of_date = c.as_of_date AND s.customer_id = c.customer_id"
-        if relation_exists(con, CHURN_SCORES)
-        else ""
-    )
     return con.execute(
-        f"SELECT c.*, {features}, {scores} FROM {CONTEXT} c "
-        f"JOIN {FEATURES} f ON f.as_of_date = c.as_of_date AND f.customer_id = c.customer_id {join} "
+        f"SELECT c.*, {features}, s.risk_band FROM {CONTEXT} c "
+        f"JOIN {FEATURES} f ON f.as_of_date = c.as_of_date AND f.customer_id = c.customer_id "
+        f"LEFT JOIN {CHURN_SCORES} s ON s.as_of_date = c.as_of_date AND s.customer_id = c.customer_id "
         "WHERE c.as_of_date = ? ORDER BY c.customer_id",
         [day],
     ).df()
