@@ -24,7 +24,12 @@ from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
 INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily"}
-INCREMENTAL = INCREMENTAL_MARTS | {"churn_features", "churn_labels"}
+INCREMENTAL = INCREMENTAL_MARTS | {
+    "churn_features",
+    "churn_labels",
+    "offer_customer_context",
+    "offer_exposure_examples",
+}
 MARTS = INCREMENTAL_MARTS | {
     "customer_identity_map",
     "identity_match_pairs",
@@ -87,7 +92,7 @@ def test_incremental_models_are_exactly_the_window_models(manifest):
     for name in INCREMENTAL:
         config = models[name]["config"]
         assert config["incremental_strategy"] == "delete+insert"
-        assert config["unique_key"] in ("date", "landed_date", "as_of_date")
+        assert config["unique_key"] in ("date", "landed_date", "as_of_date", "label_known_date")
         # the landing window filter lives in one macro (macros/landing_window.sql)
         code = models[name]["raw_code"]
         assert "in_landing_window(" in code or "landed_before_window_end(" in code

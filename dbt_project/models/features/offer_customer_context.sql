@@ -4,8 +4,8 @@
     each as_of_date of the landing window, from what had landed by that day: current plan,
     contactability, offers shown and declined recently, and the categories the customer
     spends most on and browses most (shop pages are named /shop/<category>). One row per customer and as_of_date (the customers of churn_features).
-    Opt-in and country come from the golden record (dim_customer), which is current, not
-    point-in-time; unsubscribes, plans, exposures and purchases are point-in-time.
+    Consent is the most recently updated contact version in force on the day; country comes
+    from the golden record (dim_customer), which is current, not point-in-time.
 #}
 {%- set period_days = var('nbo_period_days') -%}
 {%- set cooldown_days = var('nbo_decline_cooldown_days') -%}
@@ -24,7 +24,38 @@ as_of as (
 
 customers as (
 
-    select customer_id, country, marketing_opt_in from {{ ref('dim_customer') }}
+    select customer_id, country from {{ ref('dim_customer') }}
+
+),
+
+consents as (
+
+    select identity_map.customer_id, versions.marketing_opt_in, versions.updated_at, versions.valid_from,
+        versions.valid_to
+    from {{ ref('stg_marketing__contact_consents') }} as versions
+    inner join {{ ref('customer_identity_map') }} as identity_map
+        on identity_map.source_system = 'marketing'
+        and identity_map.source_record_id = versions.contact_id
+    where versions.marketing_opt_in is not null
+      and {{ landed_before_window_end('versions.valid_from') }}
+
+),
+
+consent_as_of as (
+
+    select
+        as_of.customer_id,
+        as_of.as_of_date,
+        consents.marketing_opt_in,
+        row_number() over (
+            partition by as_of.customer_id, as_of.as_of_date
+            order by consents.updated_at desc, consents.valid_from desc
+        ) as recency_rank
+    from as_of
+    inner join consents
+        on consents.customer_id = as_of.customer_id
+        and consents.valid_from <= as_of.as_of_date
+        and (consents.valid_to is null or consents.valid_to > as_of.as_of_date)
 
 ),
 
@@ -229,7 +260,7 @@ final as (
         as_of.is_subscriber,
         cast(plans.plan as {{ dbt.type_string() }}) as plan,
         cast(customers.country as {{ dbt.type_string() }}) as country,
-        coalesce(customers.marketing_opt_in, false) as marketing_opt_in,
+        coalesce(consent_as_of.marketing_opt_in, false) as marketing_opt_in,
         coalesce(unsubscribed.unsubscribed_date <= as_of.as_of_date, false) as unsubscribed,
         as_of.days_since_last_purchase,
         cast(coalesce(offer_history.offers_shown_in_period, 0) as {{ dbt.type_int() }}) as offers_shown_in_period,
@@ -245,6 +276,10 @@ final as (
     from as_of
     left join customers
         on customers.customer_id = as_of.customer_id
+    left join consent_as_of
+        on consent_as_of.customer_id = as_of.customer_id
+        and consent_as_of.as_of_date = as_of.as_of_date
+        and consent_as_of.recency_rank = 1
     left join plans
         on plans.customer_id = as_of.customer_id
         and plans.as_of_date = as_of.as_of_date
