@@ -21,6 +21,10 @@ MARTS = [
     "customer_360",
     "cx_kpis_daily",
     "support_ticket_trends",
+    "support_recurring_issues",
+    "feedback_sentiment",
+    "feedback_sentiment_weekly",
+    "experience_engagement_bands",
     "churn_scores",
     "ml_model_registry",
 ]
