@@ -36,8 +36,9 @@ def quadrant(customers: pd.DataFrame) -> go.Figure:
         fig.add_annotation(x=x, y=y, text=label, showarrow=False, font={"color": "#555"})
     fig.add_hline(y=50, line_dash="dot", line_color="#888")
     fig.add_vline(x=50, line_dash="dot", line_color="#888")
-    fig.update_layout(title="Experience vs engagement (each dot a customer)", xaxis_title="experience score",
-                      yaxis_title="engagement score", xaxis_range=[0, 100], yaxis_range=[0, 100], **_LAYOUT)
+    fig.update_layout(title="Experience vs engagement (customers with experience signals)",
+                      xaxis_title="experience score", yaxis_title="engagement score",
+                      xaxis_range=[0, 100], yaxis_range=[0, 100], **_LAYOUT)
     return fig
 
 
@@ -53,7 +54,8 @@ def experience_link(bands: pd.DataFrame) -> go.Figure:
                                  line={"color": colour}), secondary_y=True)
     fig.update_yaxes(title_text="engagement score", secondary_y=False)
     fig.update_yaxes(title_text="churned within the horizon", tickformat=".0%", secondary_y=True)
-    fig.update_layout(title="Engagement and churn by experience band", **_LAYOUT)
+    fig.update_layout(title="Engagement and churn by experience band", **_LAYOUT,
+                      legend={"orientation": "h", "y": -0.25})
     return fig
 
 

@@ -20,7 +20,7 @@ QUADRANT_SAMPLE = 4000
 class ReportData:
     as_of: dt.date
     kpis: pd.DataFrame  # cx_kpis_daily up to as_of
-    quadrant: pd.DataFrame  # customers of as_of: experience, engagement, risk band
+    quadrant: pd.DataFrame  # customers with experience signals on as_of: experience, engagement, risk band
     bands: pd.DataFrame  # experience_engagement_bands of as_of
     churn: pd.DataFrame  # churn_scores of the last scored day up to as_of
     tickets: pd.DataFrame  # support_ticket_trends
@@ -81,7 +81,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, run_results
             f"""SELECT m.customer_id, m.experience_score, m.engagement_score, m.has_experience_signal,
                        {risk_band} AS risk_band
                 FROM marts.customer_daily_metrics m {join_risk}
-                WHERE m.date = $as_of
+                WHERE m.date = $as_of AND m.has_experience_signal
                 ORDER BY hash(m.customer_id), m.customer_id LIMIT {QUADRANT_SAMPLE}""",
         ),
         bands=read(
@@ -111,9 +111,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, run_results
         ),
         load_log=read(
             "raw.load_log",
-            "SELECT source || '.' || entity AS entity, sum(rows_landed) AS landed, sum(rows_loaded) AS loaded, "
-            "sum(rows_rejected) AS rejected FROM raw.load_log WHERE _partition_date > $as_of - 7 "
-            "AND _partition_date <= $as_of GROUP BY 1 ORDER BY 1",
+            "SELECT source || '.' || entity AS entity, sum(rows_landed)::BIGINT AS landed, "
+            "sum(rows_loaded)::BIGINT AS loaded, sum(rows_rejected)::BIGINT AS rejected FROM raw.load_log "
+            "WHERE _partition_date > $as_of - 7 AND _partition_date <= $as_of GROUP BY 1 ORDER BY 1",
         ),
         rejects=read(
             "raw.rejects",

@@ -36,12 +36,20 @@ def _chart(fig: go.Figure, chart_id: str) -> str:
                        config={"displaylogo": False, "responsive": True})
 
 
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()  # DuckDB dates arrive as midnight timestamps
+    return str(value)
+
+
 def _table(frame: pd.DataFrame, empty: str) -> str:
     if frame.empty:
         return f'<p class="note">{html.escape(empty)}</p>'
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row) + "</tr>"
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
         for row in frame.itertuples(index=False)
     )
     return f"<table><tr>{head}</tr>{rows}</table>"
@@ -89,7 +97,7 @@ def _churn(data: ReportData) -> str:
     if data.churn.empty:
         return _note("No churn scores yet (no model trained by this day).")
     c = data.churn
-    day = c["as_of_date"].iloc[0]
+    day = _cell(c["as_of_date"].iloc[0])
     summary = (f"{len(c):,} customers scored on {day}: {int((c['risk_band'] == 'high').sum()):,} at high risk; "
                f"revenue at risk {c['revenue_at_risk'].sum():,.0f}.")
     return (_note(summary) + '<div class="grid2">' + _chart(charts.churn_distribution(c), "churn-distribution")
@@ -123,7 +131,7 @@ def _offers(data: ReportData) -> str:
     if data.offers.empty:
         return _note("No offers yet: next best offers appear here once the offer step has run.")
     o = data.offers
-    summary = (f"{o['customer_id'].nunique():,} customers with offers on {o['as_of_date'].iloc[0]}; "
+    summary = (f"{o['customer_id'].nunique():,} customers with offers on {_cell(o['as_of_date'].iloc[0])}; "
                f"expected value of the first offers {o.loc[o['rank'] == 1, 'expected_value'].sum():,.0f}.")
     return _note(summary) + _chart(charts.offer_mix(o), "offer-mix")
 

@@ -253,3 +253,59 @@ def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline
     assert _query(f"SELECT count(*) FROM ({first_run})")[0][0] > 0
     assert _query(f"SELECT count(*) FROM (({first_run}) EXCEPT ALL ({rebuilt}))")[0][0] == 0
     assert _query(f"SELECT count(*) FROM (({rebuilt}) EXCEPT ALL ({first_run}))")[0][0] == 0
+
+
+def test_text_sentiment_scores_every_comment_and_ticket_subject_once(pipeline):
+    expected = _query(
+        "SELECT (SELECT count(DISTINCT survey_id) FROM raw.support__surveys WHERE trim(comment) <> '')"
+        " + (SELECT count(DISTINCT ticket_id) FROM raw.support__tickets WHERE trim(subject) <> '')"
+    )[0][0]
+    scored, labels = _query(
+        "SELECT count(*), list(DISTINCT sentiment_label ORDER BY sentiment_label) FROM feedback.text_sentiment"
+    )[0]
+    assert scored == expected > 0
+    assert _query("SELECT count(*) FROM marts.feedback_sentiment")[0][0] == scored
+    assert set(labels) <= {"negative", "neutral", "positive"}
+    # the generator's plainly positive and negative comments get the matching label
+    tone = dict(_query(
+        "SELECT text, sentiment_label FROM feedback.text_sentiment WHERE text IN "
+        "('Great support, thank you!', 'Terrible experience, thinking about cancelling.')"
+    ))
+    assert tone.get("Great support, thank you!", "positive") == "positive"
+    assert tone.get("Terrible experience, thinking about cancelling.", "negative") == "negative"
+    # texts reach the customers' daily rows and their experience scores
+    with_texts = _query("SELECT count(*) FROM marts.customer_daily_metrics WHERE feedback_texts_90d > 0")[0][0]
+    assert with_texts > 0
+
+
+def test_serving_file_holds_the_last_night_with_personal_data_masked(pipeline):
+    from serving.publish import read_night
+
+    night, rows = read_night(paths().serving)
+    assert night == START + dt.timedelta(days=DAYS - 1)
+    assert "next_best_offers" not in rows or _query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'next_best_offers'")[0][0] == 1
+    for table, n in rows.items():
+        assert n == _query(f"SELECT count(*) FROM marts.{table}")[0][0], table
+    with duckdb.connect(str(paths().serving), read_only=True) as srv:
+        emails = [r[0] for r in srv.execute("SELECT email FROM dim_customer WHERE email IS NOT NULL").fetchall()]
+        streets = srv.execute("SELECT count(street) FROM dim_customer").fetchall()[0][0]
+        names = srv.execute("SELECT full_name FROM customer_360 WHERE full_name IS NOT NULL LIMIT 50").fetchall()
+    clear = {r[0] for r in _query("SELECT email FROM marts.dim_customer WHERE email IS NOT NULL")}
+    assert emails and all("***@" in e and e not in clear for e in emails)
+    assert streets == 0 and names and all(n[0].replace(".", "").replace(" ", "").isupper() for n in names)
+    daily = paths().exports / "customer_daily_metrics"
+    assert daily.is_symlink() and len(list(daily.glob("date=*"))) == DAYS
+
+
+def test_cx_report_is_one_offline_file_with_every_section(pipeline):
+    report = (paths().reports / "cx_report.html").read_text()
+    last = START + dt.timedelta(days=DAYS - 1)
+    assert f"As of {last}" in report
+    for section in ("kpis", "experience", "churn", "support", "feedback", "offers", "quality"):
+        assert f'<section id="{section}">' in report, section
+    assert "<script src=" not in report and "cdn." not in report  # plotly.js is inlined
+    assert report.count('class="plotly-graph-div"') >= 10
+    active = _query(f"SELECT active_customers FROM marts.cx_kpis_daily WHERE date = DATE '{last}'")[0][0]
+    assert f'<div class="value">{active:,}</div>' in report
+    assert "No offers yet" in report  # next_best_offers is not built on this branch yet
