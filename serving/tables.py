@@ -14,7 +14,7 @@ SERVED_TABLES: dict[str, str | None] = {
     "support_recurring_issues": None,
     "feedback_sentiment": "known_date",
     "feedback_sentiment_weekly": None,
-    "experience_engagement_bands": "as_of_date",
+    "experience_engagement_bands": "date",
     "churn_scores": "as_of_date",
     "ml_model_registry": None,
     # Built by the next-best-offer step; published from the first night it exists.
