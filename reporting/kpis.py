@@ -43,14 +43,15 @@ def kpi_tiles(kpis: pd.DataFrame) -> list[Kpi]:
     if kpis.empty:
         return []
     k = kpis.sort_values("date").set_index(pd.to_datetime(kpis["date"].sort_values()))
-    days = f"{TREND_DAYS}D"
-    churned_30d = k["churned_customers"].rolling(days).sum()
-    subscribers_30d = k["subscribers_at_day_start"].rolling(days).mean()
+    # only whole 30-day windows: a partial one at the start would show a false trend
+    window = {"window": f"{TREND_DAYS}D", "min_periods": TREND_DAYS}
+    churned_30d = k["churned_customers"].rolling(**window).sum()
+    subscribers_30d = k["subscribers_at_day_start"].rolling(**window).mean()
     series = {
         ("NPS (30 days)", "+.1f", True): k["nps"],
         ("CSAT (30 days, 1-5)", ".2f", True): k["csat_avg"],
         ("Churn rate (30 days)", ".2%", False): churned_30d / subscribers_30d.where(subscribers_30d > 0),
-        ("Revenue (30 days)", ",.0f", True): k["revenue"].rolling(days).sum(),
+        ("Revenue (30 days)", ",.0f", True): k["revenue"].rolling(**window).sum(),
         ("Active customers", ",.0f", True): k["active_customers"].astype(float),
     }
     last = k.index[-1]
