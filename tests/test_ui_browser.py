@@ -129,6 +129,11 @@ def page(browser):
     page.close()
 
 
+def _screenshot(page, path: Path) -> None:
+    page.get_by_role("button", name="Skip").wait_for(state="hidden")  # the dialog fades out
+    page.screenshot(path=str(path))
+
+
 def test_asset_graph_lists_the_pipeline_assets(dagster_ui, page, artifacts):
     expected = {
         "raw": ["raw / support / surveys", "raw / support / tickets", "raw / sales / orders"],
@@ -144,12 +149,12 @@ def test_asset_graph_lists_the_pipeline_assets(dagster_ui, page, artifacts):
     page.set_viewport_size({"width": 1400, "height": 2400})
     for group, assets in expected.items():
         page.goto(f"{dagster_ui}/locations/customer360/asset-groups/{group}/list")
-        for key in assets:
-            page.get_by_text(key, exact=True).first.wait_for()
-        page.screenshot(path=str(artifacts / f"ui_group_{group}.png"))
+        for key in assets:  # a long name is shown cut in the middle; the full one is in the row
+            page.get_by_text(key, exact=True).first.wait_for(state="attached")
+        _screenshot(page, artifacts / f"ui_group_{group}.png")
     page.goto(f"{dagster_ui}/asset-groups")
     page.get_by_text("reporting", exact=True).first.wait_for()
-    page.screenshot(path=str(artifacts / "ui_lineage.png"))
+    _screenshot(page, artifacts / "ui_lineage.png")
 
 
 def test_a_partition_materialised_from_the_ui_succeeds(dagster_ui, page, artifacts):
@@ -161,16 +166,16 @@ def test_a_partition_materialised_from_the_ui_succeeds(dagster_ui, page, artifac
     partitions.press("Enter")
     page.get_by_role("button", name="Launch 1 run").click()
     status = None
-    for _ in range(RUN_POLL_ATTEMPTS):
+    for _ in range(RUN_POLL_ATTEMPTS):  # the instance is new: its only run is the one launched above
         page.goto(f"{dagster_ui}/runs")
-        row = page.get_by_role("row").filter(has_text=f"partition: {UI_PARTITION}")
-        if row.count():
-            text = row.first.inner_text()
+        page.get_by_text("Launched by").first.wait_for()
+        text = page.inner_text("body")
+        if f"partition: {UI_PARTITION}" in text:
             status = next((s for s in ("Success", "Failure", "Canceled") if s in text), None)
             if status:
                 break
         page.wait_for_timeout(1000)
-    page.screenshot(path=str(artifacts / "ui_runs.png"))
+    _screenshot(page, artifacts / "ui_runs.png")
     assert status == "Success", (artifacts / "dagster_dev.log").read_text()[-3000:]
     page.goto(f"{dagster_ui}/assets/raw/support/surveys")
     page.get_by_text("rows_loaded").first.wait_for()  # the run's metadata reached the asset page
