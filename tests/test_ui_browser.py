@@ -165,6 +165,8 @@ def test_a_partition_materialised_from_the_ui_succeeds(dagster_ui, page, artifac
     partitions.fill(UI_PARTITION)
     partitions.press("Enter")
     page.get_by_role("button", name="Launch 1 run").click()
+    # the dialog closes once the launch is acknowledged; leaving the page earlier could cancel it
+    page.get_by_text("Launch runs to materialize").wait_for(state="hidden")
     status = None
     for _ in range(RUN_POLL_ATTEMPTS):  # the instance is new: its only run is the one launched above
         page.goto(f"{dagster_ui}/runs")
