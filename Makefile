@@ -12,7 +12,7 @@ DEMO_START ?= 2026-01-01
 SEED ?= 42
 DATA_DIR ?= data
 
-.PHONY: demo test ui run backfill bench bench-identity bench-churn bench-nbo lint lock install generate manifest clean
+.PHONY: demo test ui run backfill report publish docs bench bench-identity bench-churn bench-nbo lint lock install generate manifest clean
 
 # The virtual environment, with every dependency at its locked version.
 .venv/.installed: pyproject.toml requirements.lock
@@ -54,6 +54,21 @@ run: install manifest
 backfill: install manifest
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
 	$(PY) -m orchestration.backfill --from $(FROM) --to $(TO)
+
+# The CX report of one landing day (after that day's run): data/reports/cx_report_<DATE>.html
+report: install manifest
+	@test -n "$(DATE)" || { echo "usage: make report DATE=YYYY-MM-DD"; exit 2; }
+	.venv/bin/dagster asset materialize -m orchestration.definitions --select reports/cx_report --partition $(DATE)
+
+# Re-publish the output tables for BI tools (data/serving.duckdb, data/exports/) as of DATE.
+publish: install manifest
+	@test -n "$(DATE)" || { echo "usage: make publish DATE=YYYY-MM-DD"; exit 2; }
+	.venv/bin/dagster asset materialize -m orchestration.definitions --select serving/bi_tables --partition $(DATE)
+
+# dbt's documentation site (models, columns, tests, lineage, exposures) as one offline file.
+docs: manifest
+	cd dbt_project && C360_WAREHOUSE=../$(DATA_DIR)/warehouse.duckdb ../.venv/bin/dbt docs generate --static --quiet
+	@echo "dbt docs: dbt_project/target/static_index.html"
 
 bench: install manifest
 	$(PY) -m benchmarks.run --scale $(or $(SCALE),S)

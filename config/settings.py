@@ -35,6 +35,19 @@ class Paths:
     def models(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def serving(self) -> Path:
+        """The read-only copy of the output tables for BI tools (serving/publish.py)."""
+        return self.data_dir / "serving.duckdb"
+
+    @property
+    def exports(self) -> Path:
+        return self.data_dir / "exports"
+
+    @property
+    def reports(self) -> Path:
+        return self.data_dir / "reports"
+
 
 def paths() -> Paths:
     """Paths under C360_DATA_DIR (default: <repo>/data); read at call time so tests can redirect."""

@@ -23,7 +23,7 @@ from config.contract import entities
 from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
-INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily"}
+INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily", "experience_engagement_bands"}
 INCREMENTAL = INCREMENTAL_MARTS | {
     "churn_features",
     "churn_labels",
@@ -36,6 +36,9 @@ MARTS = INCREMENTAL_MARTS | {
     "dim_customer",
     "customer_360",
     "support_ticket_trends",
+    "support_recurring_issues",
+    "feedback_sentiment",
+    "feedback_sentiment_weekly",
 }
 
 
@@ -150,6 +153,8 @@ def _refresh(data: Path, target: Path, run_date: dt.date, window: tuple[dt.date,
     _python("ingest", "--data-dir", str(data))
     _dbt([command, "--selector", "pre_identity"], warehouse, target)
     _python("ml.identity", "--data-dir", str(data), "--run-date", run_date.isoformat())
+    last_day = (window[1] - dt.timedelta(days=1)).isoformat()
+    _python("ml.sentiment", "--data-dir", str(data), "--from", window[0].isoformat(), "--to", last_day)
     window_vars = json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})
     _dbt([command, "--selector", "marts", "--vars", window_vars], warehouse, target)
 
@@ -169,6 +174,7 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
         "marts.fct_customer_activity": "landed_date",
         "marts.customer_daily_metrics": "date",
         "marts.cx_kpis_daily": "date",
+        "marts.experience_engagement_bands": "date",
         "features.churn_features": "as_of_date",
     }
     with duckdb.connect(str(data / "warehouse.duckdb")) as con:
@@ -193,7 +199,7 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
         identity_changes = con.execute("SELECT count(*) FROM identity.customer_id_changelog").fetchall()[0][0]
         columns = {"marts.fct_customer_activity": "* EXCLUDE (customer_id)"}
         for table, day_column in tables.items():
-            if table == "marts.cx_kpis_daily" and identity_changes:
+            if table in ("marts.cx_kpis_daily", "marts.experience_engagement_bands") and identity_changes:
                 continue
             where = f"{day_column} = DATE '{BACKFILLED_DAY}'"
             if table in ("marts.customer_daily_metrics", "features.churn_features"):

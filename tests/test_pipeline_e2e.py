@@ -9,6 +9,7 @@ configuration is shrunk to fit four weeks of data (a 7-day horizon, daily snapsh
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pandas as pd
@@ -262,8 +263,9 @@ def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline
     before = _checksums(changed)
     _run(pipeline, _day(0), _day(DAYS - 1))
     after = _checksums(changed)
-    if changed:
-        before.pop("cx_kpis_daily"), after.pop("cx_kpis_daily")
+    if changed:  # company-level counts of customers as they were then
+        for table in ("cx_kpis_daily", "experience_engagement_bands"):
+            before.pop(table), after.pop(table)
     assert after == before
 
     # Rebuilt with all later data landed, the first window's churn scores and offers (and so
@@ -279,3 +281,82 @@ def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline
         assert _query(f"SELECT count(*) FROM ({first_run})")[0][0] > 0, table
         assert _query(f"SELECT count(*) FROM (({first_run}) EXCEPT ALL ({rebuilt}))")[0][0] == 0, table
         assert _query(f"SELECT count(*) FROM (({rebuilt}) EXCEPT ALL ({first_run}))")[0][0] == 0, table
+
+
+def test_text_sentiment_scores_every_comment_and_ticket_subject_once(pipeline):
+    expected = _query(
+        "SELECT (SELECT count(DISTINCT survey_id) FROM raw.support__surveys WHERE trim(comment) <> '')"
+        " + (SELECT count(DISTINCT ticket_id) FROM raw.support__tickets WHERE trim(subject) <> '')"
+    )[0][0]
+    scored, labels = _query(
+        "SELECT count(*), list(DISTINCT sentiment_label ORDER BY sentiment_label) FROM feedback.text_sentiment"
+    )[0]
+    assert scored == expected > 0
+    assert _query("SELECT count(*) FROM marts.feedback_sentiment")[0][0] == scored
+    assert set(labels) <= {"negative", "neutral", "positive"}
+    # the generator's plainly positive and negative comments get the matching label
+    tone = dict(_query(
+        "SELECT text, sentiment_label FROM feedback.text_sentiment WHERE text IN "
+        "('Great support, thank you!', 'Terrible experience, thinking about cancelling.')"
+    ))
+    assert tone.get("Great support, thank you!", "positive") == "positive"
+    assert tone.get("Terrible experience, thinking about cancelling.", "negative") == "negative"
+    # texts reach the customers' daily rows and their experience scores
+    with_texts = _query("SELECT count(*) FROM marts.customer_daily_metrics WHERE feedback_texts_90d > 0")[0][0]
+    assert with_texts > 0
+
+
+def test_serving_file_holds_the_last_night_with_personal_data_masked(pipeline):
+    from serving.publish import read_night
+
+    night, rows = read_night(paths().serving)
+    assert night == START + dt.timedelta(days=DAYS - 1)
+    assert "next_best_offers" not in rows or _query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'next_best_offers'")[0][0] == 1
+    for table, n in rows.items():
+        assert n == _query(f"SELECT count(*) FROM marts.{table}")[0][0], table
+    with duckdb.connect(str(paths().serving), read_only=True) as srv:
+        emails = [r[0] for r in srv.execute("SELECT email FROM dim_customer WHERE email IS NOT NULL").fetchall()]
+        streets = srv.execute("SELECT count(street) FROM dim_customer").fetchall()[0][0]
+        names = srv.execute("SELECT full_name FROM customer_360 WHERE full_name IS NOT NULL LIMIT 50").fetchall()
+    clear = {r[0] for r in _query("SELECT email FROM marts.dim_customer WHERE email IS NOT NULL")}
+    assert emails and all("***@" in e and e not in clear for e in emails)
+    # a masked name is its initials: "Ann Marie Lee" → "A. M. L."
+    assert streets == 0 and names and all(re.fullmatch(r"\S\.( \S\.)*", n[0]) for n in names), names
+    daily = paths().exports / "customer_daily_metrics"
+    assert daily.is_symlink() and len(list(daily.glob("date=*"))) == DAYS
+
+
+def test_cx_report_is_one_offline_file_with_every_section(pipeline):
+    report = (paths().reports / "cx_report.html").read_text()
+    last = START + dt.timedelta(days=DAYS - 1)
+    assert f"As of {last}" in report
+    for section in ("kpis", "experience", "churn", "support", "feedback", "offers", "quality"):
+        assert f'<section id="{section}">' in report, section
+    assert _external_resources(report) == []  # plotly.js is inlined: the file opens offline
+    assert report.count('class="plotly-graph-div"') >= 10
+    active = _query(f"SELECT active_customers FROM marts.cx_kpis_daily WHERE date = DATE '{last}'")[0][0]
+    assert f'<div class="value">{active:,}</div>' in report
+    offers_built = _query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                          "AND table_name = 'next_best_offers'")[0][0]
+    if offers_built:  # the offer step's table lights the section up
+        assert 'id="offer-mix"' in report
+    else:
+        assert "No offers yet" in report
+
+
+def _external_resources(page: str) -> list[str]:
+    """URLs a browser would fetch to show the page (script src, stylesheet and image links)."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Resources(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            url = a.get("src") if tag in ("script", "img", "iframe") else a.get("href") if tag == "link" else None
+            if url:
+                found.append(url)
+
+    Resources().feed(page)
+    return found

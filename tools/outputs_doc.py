@@ -21,6 +21,10 @@ MARTS = [
     "customer_360",
     "cx_kpis_daily",
     "support_ticket_trends",
+    "support_recurring_issues",
+    "feedback_sentiment",
+    "feedback_sentiment_weekly",
+    "experience_engagement_bands",
     "churn_scores",
     "ml_model_registry",
     "next_best_offers",
@@ -31,8 +35,11 @@ HEADER = """# Output tables
 Generated from the dbt project (`python -m tools.outputs_doc`); the descriptions live in each
 model's yml. These tables are the contract with BI users: they live in schema `marts` of
 `data/warehouse.duckdb`, their column names and types are enforced by dbt contracts, and a change
-to them is a breaking change. Open the file read-only (`duckdb -readonly data/warehouse.duckdb`
-or a BI tool's DuckDB driver with `access_mode=read_only`).
+to them is a breaking change. BI tools read the published copy: `data/serving.duckdb` (open it
+read-only, e.g. `duckdb -readonly data/serving.duckdb` or a DuckDB driver with
+`access_mode=read_only`; table `serving_info` names the night it holds) or the Parquet files under
+`data/exports/<table>/`. There, the columns marked *personal data* are masked by default
+(`serving.pii` in `config/pipeline.yml`: masked | hashed | clear); the warehouse keeps them.
 
 Operational tables beside them: `raw.rejects` (every rejected landing row with its reason and
 raw text), `raw.load_log` (rows landed/loaded/rejected per entity and landing day) and
@@ -72,6 +79,9 @@ def outputs_markdown(manifest: dict) -> str:
         ]
         for col in node["columns"].values():
             description = " ".join(col["description"].split()).replace("|", "\\|")
+            pii = (col.get("config") or {}).get("meta", {}).get("pii") or col.get("meta", {}).get("pii")
+            if pii:
+                description += f" *Personal data ({pii}): masked in the serving layer by default.*"
             out.append(f"| {col['name']} | {col.get('data_type') or ''} | {description} |")
         out.append("")
     return "\n".join(out)

@@ -21,6 +21,9 @@
       w  = base × 0.5 ^ (age_days / H) × (1 + 2 × (1 − g))
              base = 3 for survey answers (the customer's own judgement), 0.5 for a
              ticket opened (weak, indirect), 1 otherwise;
+             the sentiment of the customer's own words counts too (feedback_sentiment,
+             VADER compound c in [-1, 1]): g = (c + 1) / 2, base 2 for a survey comment,
+             0.5 for a ticket subject; neutral texts (|c| < 0.05) are no signal;
              age_days = days from the activity to the metric date; H = half-life
              (var experience_half_life_days, 45); a fully negative signal weighs 3× a
              fully positive one of the same age.
@@ -86,4 +89,32 @@
             else 0.0
         end,
     1)
+{%- endmacro %}
+
+{# Goodness in [0, 1] of a text's sentiment (VADER compound in [-1, 1]). #}
+{% macro sentiment_goodness(compound) -%}
+    (({{ compound }} + 1.0) / 2.0)
+{%- endmacro %}
+
+{#
+    Base weight of a text's sentiment: a survey comment is the customer's own judgement in
+    words (2; the answer's score already counts 3), a ticket subject mostly names the problem (0.5).
+#}
+{% macro feedback_base_weight(text_kind) -%}
+    case {{ text_kind }} when 'survey_comment' then 2.0 else 0.5 end
+{%- endmacro %}
+
+{#
+    Experience band of a customer-day, for the experience → engagement → churn comparison
+    (experience_engagement_bands). A customer without any signal sits at exactly 50 and has
+    a band of its own, so "no news" is not read as a mixed experience.
+#}
+{% macro experience_band(score, has_signal) -%}
+    case
+        when not {{ has_signal }} then '0 no signal'
+        when {{ score }} < 40 then '1 poor (<40)'
+        when {{ score }} < 60 then '2 mixed (40-60)'
+        when {{ score }} < 80 then '3 good (60-80)'
+        else '4 excellent (80+)'
+    end
 {%- endmacro %}

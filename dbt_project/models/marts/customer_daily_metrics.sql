@@ -33,6 +33,16 @@ customers as (
 
 ),
 
+-- the customers' own words (survey comments, ticket subjects) and their sentiment
+feedback as (
+
+    select customer_id, known_date, {{ to_date('text_at') }} as text_date, text_kind, compound, sentiment_label
+    from {{ ref('feedback_sentiment') }}
+    where customer_id is not null
+      and {{ landed_before_window_end('landed_date') }}
+
+),
+
 -- the dates of this run: the landing window, clipped to the first customer and to the
 -- last landing day with data (NULL when there is no data: no rows)
 bounds as (
@@ -283,7 +293,9 @@ output_rows as (
 
 ),
 
--- (4) experience signals of the last 90 days, weighted by age and negativity
+-- (4) experience signals of the last 90 days, weighted by age and negativity: the
+-- experience activities, and the sentiment of the customers' texts (neutral texts say
+-- nothing about how it went and are no signal)
 experience_signals as (
 
     select
@@ -302,6 +314,37 @@ experience_signals as (
           and activities.known_date <= bounds.grid_end
     ) scored
     where goodness is not null
+
+    union all
+
+    select
+        feedback.customer_id,
+        feedback.known_date,
+        feedback.text_date as activity_date,
+        {{ sentiment_goodness('feedback.compound') }} as goodness,
+        {{ feedback_base_weight('feedback.text_kind') }} as base_weight
+    from feedback
+    cross join bounds
+    where feedback.sentiment_label <> 'neutral'
+      and feedback.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'bounds.window_start') }}
+      and feedback.known_date <= bounds.grid_end
+
+),
+
+-- per customer and day: the texts of the last 90 days and their mean sentiment
+feedback_90d as (
+
+    select
+        output_rows.customer_id,
+        output_rows.date,
+        count(*) as feedback_texts_90d,
+        avg(feedback.compound) as feedback_sentiment_90d
+    from output_rows
+    inner join feedback
+        on output_rows.customer_id = feedback.customer_id
+        and feedback.known_date <= output_rows.date
+        and feedback.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'output_rows.date') }}
+    group by output_rows.customer_id, output_rows.date
 
 ),
 
@@ -391,11 +434,16 @@ final as (
         cast({{ experience_score('experience.weighted_goodness_sum', 'experience.weight_sum') }}
             as {{ type_double() }}) as experience_score,
         cast(coalesce(experience.experience_signals_90d, 0) > 0 as {{ dbt.type_boolean() }}) as has_experience_signal,
-        cast(coalesce(experience.experience_signals_90d, 0) as {{ dbt.type_int() }}) as experience_signals_90d
+        cast(coalesce(experience.experience_signals_90d, 0) as {{ dbt.type_int() }}) as experience_signals_90d,
+        cast(coalesce(feedback_90d.feedback_texts_90d, 0) as {{ dbt.type_int() }}) as feedback_texts_90d,
+        cast(round(feedback_90d.feedback_sentiment_90d, 4) as {{ type_double() }}) as feedback_sentiment_90d
     from output_rows
     left join experience
         on output_rows.customer_id = experience.customer_id
         and output_rows.date = experience.date
+    left join feedback_90d
+        on output_rows.customer_id = feedback_90d.customer_id
+        and output_rows.date = feedback_90d.date
 
 )
 

@@ -3,10 +3,21 @@
     ticket was opened), on a dense week × category grid so that weeks without tickets
     count as 0 in the comparisons. Rebuilt every run from the tickets' latest state.
 
-    agent_hours_proxy: no handling times are delivered, so a documented proxy:
-      per ticket  base hours by priority (low 0.25, normal 0.5, high 1.0, urgent 1.5,
-                  unknown 0.5) × (1 + reopened_count) + 1.0 if escalated.
+    agent_hours_proxy: no handling times are delivered, so a documented proxy per ticket
+    (macros/support.sql): base hours by priority × (1 + reopened_count) + 1.0 if escalated.
+
+    Anomalies, a robust rule per category: the week's tickets against the median and the
+    median absolute deviation (MAD) of the previous `anomaly_weeks` weeks,
+      robust_z = (tickets − median) / max(1.4826 × MAD, 1)
+    (1.4826 × MAD estimates the standard deviation of normal data; the floor of 1 ticket
+    keeps a flat history from turning every change into an anomaly). A complete week with
+    at least `anomaly_min_weeks` weeks of history is an anomaly when |robust_z| ≥ 3.5
+    (Iglewicz and Hoaglin's cut-off); one outlier week cannot hide the next, as it would
+    with a mean and a standard deviation.
 #}
+{%- set anomaly_weeks = 8 -%}
+{%- set anomaly_min_weeks = 4 -%}
+{%- set anomaly_threshold = 3.5 -%}
 with
 
 tickets as (
@@ -24,13 +35,7 @@ scored_tickets as (
         {{ in_seconds('resolution_hours') }} as resolution_seconds,
         case when is_escalated then 1.0 else 0.0 end as escalated,
         case when is_reopened then 1.0 else 0.0 end as reopened,
-        case priority
-            when 'low' then 0.25
-            when 'normal' then 0.5
-            when 'high' then 1.0
-            when 'urgent' then 1.5
-            else 0.5
-        end * (1 + reopened_count) + case when is_escalated then 1.0 else 0.0 end as agent_hours
+        {{ agent_hours_proxy('priority', 'reopened_count', 'is_escalated') }} as agent_hours
     from tickets
 
 ),
@@ -95,6 +100,48 @@ filled as (
 
 ),
 
+history as (
+
+    select
+        current_week.week_start,
+        current_week.ticket_category,
+        past_week.tickets_opened as past_tickets
+    from filled current_week
+    inner join filled past_week
+        on current_week.ticket_category = past_week.ticket_category
+        and past_week.week_start < current_week.week_start
+        and past_week.week_start >= {{ dbt.dateadd('week', -anomaly_weeks, 'current_week.week_start') }}
+
+),
+
+history_median as (
+
+    select
+        week_start,
+        ticket_category,
+        count(*) as history_weeks,
+        {{ median('past_tickets') }} as median_tickets
+    from history
+    group by week_start, ticket_category
+
+),
+
+history_spread as (
+
+    select
+        history.week_start,
+        history.ticket_category,
+        history_median.history_weeks,
+        history_median.median_tickets,
+        {{ median('abs(history.past_tickets - history_median.median_tickets)') }} as mad_tickets
+    from history
+    inner join history_median
+        on history.week_start = history_median.week_start
+        and history.ticket_category = history_median.ticket_category
+    group by history.week_start, history.ticket_category, history_median.history_weeks, history_median.median_tickets
+
+),
+
 compared as (
 
     select
@@ -136,9 +183,28 @@ final as (
         cast(
             {{ dbt.dateadd('day', 6, 'compared.week_start') }} > bounds.last_landed_date
             as {{ dbt.type_boolean() }}
-        ) as is_partial_week
+        ) as is_partial_week,
+        cast(history_spread.median_tickets as {{ type_double() }}) as trailing_median_tickets,
+        cast(history_spread.mad_tickets as {{ type_double() }}) as trailing_mad_tickets,
+        cast(round(
+            case when history_spread.history_weeks >= {{ anomaly_min_weeks }} then
+                (compared.tickets_opened - history_spread.median_tickets)
+                / greatest(1.4826 * history_spread.mad_tickets, 1.0)
+            end, 2) as {{ type_double() }}) as robust_z_score,
+        cast(
+            coalesce(
+                history_spread.history_weeks >= {{ anomaly_min_weeks }}
+                and {{ dbt.dateadd('day', 6, 'compared.week_start') }} <= bounds.last_landed_date
+                and abs(compared.tickets_opened - history_spread.median_tickets)
+                    / greatest(1.4826 * history_spread.mad_tickets, 1.0) >= {{ anomaly_threshold }},
+                false
+            ) as {{ dbt.type_boolean() }}
+        ) as is_anomaly
     from compared
     cross join bounds
+    left join history_spread
+        on compared.week_start = history_spread.week_start
+        and compared.ticket_category = history_spread.ticket_category
 
 )
 
