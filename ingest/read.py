@@ -9,6 +9,8 @@ Typing against the contract happens later, in SQL (ingest/load.py).
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +25,20 @@ META_COLUMNS = ("_row_number", "_raw", "_parse_error")
 
 @dataclass
 class ReadResult:
-    table: pa.Table  # contract columns present in the file (strings) + META_COLUMNS
+    table: pa.Table  # every column of the file (strings) + META_COLUMNS
     columns_in_file: list[str]
 
 
+def _as_text(arr) -> pa.Array:
+    try:
+        return arr.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Nested or exotic types (a drifted Parquet schema): their Python rendering, kept as text.
+        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
+
+
 def _text_table(columns: dict[str, pa.Array], n: int, row_numbers, raw, errors) -> pa.Table:
-    data = {name: arr.cast(pa.string()) for name, arr in columns.items()}
+    data = {name: _as_text(arr) for name, arr in columns.items()}
     data["_row_number"] = pa.array(row_numbers, type=pa.int64())
     data["_raw"] = pa.array(raw, type=pa.string()) if raw is not None else pa.nulls(n, pa.string())
     data["_parse_error"] = pa.array(errors, type=pa.string()) if errors is not None else pa.nulls(n, pa.string())
@@ -58,10 +68,13 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(use_threads=False),
+            # One block for the whole file: a row longer than a block (a huge field) would
+            # otherwise make the whole file unreadable instead of one row rejected.
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=max(1 << 20, len(data) + 1)),
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c in wanted},
+                # Every column as text, drifted ones too ("007" stays "007").
+                column_types={c: pa.string() for c in [*wanted, *_header(data)]},
                 strings_can_be_null=True,
                 null_values=[""],
                 quoted_strings_can_be_null=False,
@@ -73,7 +86,7 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
     bad_rows = sorted((r.number - 1 if r.number else 0) for r in invalid)
     total = table.num_rows + len(bad_rows)
     good_numbers = np.setdiff1d(np.arange(1, total + 1), np.asarray(bad_rows, dtype=np.int64))
-    present = {c: table.column(c) for c in table.column_names if c in wanted}
+    present = {c: table.column(c) for c in table.column_names}
     good = _text_table(present, table.num_rows, good_numbers, None, None)
     parts = [good]
     if invalid:
@@ -87,6 +100,11 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
         )
         parts.append(bad)
     return ReadResult(pa.concat_tables(parts).sort_by("_row_number"), table.column_names)
+
+
+def _header(data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].decode("utf-8")
+    return next(csv.reader(io.StringIO(first)), [])
 
 
 def _unparseable_text_file(data: bytes, reason: str, wanted: list[str], header: bool) -> ReadResult:
@@ -126,8 +144,6 @@ def read_parquet(path: Path, wanted: list[str]) -> ReadResult:
         return ReadResult(_rejected_lines([f"<{path.name}>"], 1, reason, wanted), [])
     present = {}
     for c in table.column_names:
-        if c not in wanted:
-            continue
         col = table.column(c)
         if pa.types.is_timestamp(col.type):
             col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S")
