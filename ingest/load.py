@@ -76,6 +76,13 @@ def _text_expr(col: Column, fmt: str) -> str:
     return f"nullif(trim(\"{col.name}\"), '')"
 
 
+def _cast(text: str, col: Column) -> str:
+    # DuckDB rounds '1.5' to the integer 2: an integer column takes digits only.
+    if col.type == "integer":
+        return f"CASE WHEN regexp_full_match({text}, '[+-]?[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
+    return f"TRY_CAST({text} AS {col.sql_type})"
+
+
 def typed_select_sql(entity: Entity) -> str:
     """SELECT over the landed text rows: typed columns + `_reject_reason` (NULL = row is good)."""
     fmt = entity.format
@@ -83,7 +90,7 @@ def typed_select_sql(entity: Entity) -> str:
     typed, checks = [], []
     for col in entity.columns:
         text = _text_expr(col, fmt)
-        typed.append(f'TRY_CAST({text} AS {col.sql_type}) AS "{col.name}"')
+        typed.append(f'{_cast(text, col)} AS "{col.name}"')
         checks.append(
             f"CASE WHEN length({text}) > {limit} THEN {_sql_str(col.name + ': a value of ')} || length({text}) "
             f"|| {_sql_str(f' characters, more than the limit of {limit}')} END"
@@ -91,7 +98,7 @@ def typed_select_sql(entity: Entity) -> str:
         if col.required:
             checks.append(f"CASE WHEN {text} IS NULL THEN {_sql_str(col.name + ': required value missing')} END")
         checks.append(
-            f"CASE WHEN {text} IS NOT NULL AND TRY_CAST({text} AS {col.sql_type}) IS NULL "
+            f"CASE WHEN {text} IS NOT NULL AND {_cast(text, col)} IS NULL "
             f"THEN {_sql_str(col.name + ': ')} || left({text}, 40) || {_sql_str(' is not a ' + col.type)} END"
         )
         if col.values:
@@ -146,7 +153,8 @@ def _landed_table(entity: Entity, day: dt.date, path: Path, landing_root: Path, 
         result.missing_columns = [c for c in contract_cols if c not in read.columns_in_file]
         result.extra_columns = [c for c in read.columns_in_file if c not in contract_cols]
         for c in result.missing_columns:
-            table = table.append_column(c, pa.nulls(table.num_rows, pa.string()))
+            if c not in table.column_names:  # an unreadable file comes with every column, all NULL
+                table = table.append_column(c, pa.nulls(table.num_rows, pa.string()))
         required = [c.name for c in entity.columns if c.required and c.name in result.missing_columns]
         if required:
             missing_required = "; ".join(f"{c}: required column missing from file" for c in required)
