@@ -211,7 +211,8 @@ def test_invalid_utf8_rejects_only_what_cannot_be_read(con, tmp_path):
     r = _load(con, tmp_path, "marketing", "contacts")
     assert (r.rows_landed, r.rows_loaded, r.rows_rejected) == (2, 0, 2)
     reasons = con.execute("SELECT DISTINCT reason FROM raw.rejects WHERE entity = 'contacts'").fetchall()
-    assert reasons == [(f"invalid UTF-8 (invalid continuation byte at byte {body.index(b'\xe9')})",)]
+    bad_byte = body.index(b"\xe9")
+    assert reasons == [(f"invalid UTF-8 (invalid continuation byte at byte {bad_byte})",)]
 
 
 def test_a_huge_field_rejects_its_row_only(con, tmp_path):
