@@ -219,13 +219,14 @@ def data_contract_markdown() -> str:
     doc = load_contract()
     for source, spec in doc["sources"].items():
         policy = bad_input_policy(source)
+        fails = policy.on_breach == "fail"
+        outcome = "**fails** (nothing downstream is built)." if fails else "continues with a warning."
         lines += [
             f"## {source}",
             "",
             spec.get("description", ""),
             "",
-            f"Bad input: above {policy.max_rejected_share:.0%} of the landed rows rejected, the run "
-            + ("**fails** (nothing downstream is built)." if policy.on_breach == "fail" else "continues with a warning."),
+            f"Bad input: above {policy.max_rejected_share:.0%} of the landed rows rejected, the run {outcome}",
             "",
         ]
         for e in (e for e in entities() if e.source == source):
