@@ -6,6 +6,7 @@ from orchestration.assets.churn import churn_checks, churn_scores, ml_model_regi
 from orchestration.assets.dbt import dbt_mart_models, dbt_pre_identity_models
 from orchestration.assets.identity import cluster_size_within_limit, resolved_identities
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.quality import quality_checks
 from orchestration.jobs import nightly_pipeline
 from orchestration.resources import build_resources
 from orchestration.schedules import nightly_schedule
@@ -20,7 +21,7 @@ defs = Definitions(
         ml_model_registry,
         churn_scores,
     ],
-    asset_checks=[cluster_size_within_limit, *churn_checks],
+    asset_checks=[cluster_size_within_limit, *churn_checks, *quality_checks],
     jobs=[nightly_pipeline],
     schedules=[nightly_schedule],
     sensors=[record_run_failures],

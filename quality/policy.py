@@ -45,3 +45,25 @@ def judge_bad_input(results: list[LoadResult], policy: BadInputPolicy) -> BadInp
         parts.append("policy: the run fails" if policy.on_breach == "fail" else "policy: carry on with a warning")
     return BadInputVerdict(landed, rejected, share, breached, breached and policy.on_breach == "fail",
                            " — ".join(parts), drift)
+
+
+def load_results_from_log(con, entity, days: list) -> list[LoadResult]:
+    """The load results of an entity's landing days as raw.load_log and raw.rejects recorded them."""
+    rows = con.execute(
+        "SELECT _partition_date, _source_file, rows_landed, rows_loaded, rows_rejected, missing_columns, "
+        "extra_columns FROM raw.load_log WHERE source = ? AND entity = ? AND list_contains(?, _partition_date) "
+        "ORDER BY 1",
+        [entity.source, entity.name, days],
+    ).fetchall()
+    reasons: dict = {}
+    for day, reason, n in con.execute(
+        "SELECT _partition_date, reason, count(*) FROM raw.rejects WHERE source = ? AND entity = ? "
+        "AND list_contains(?, _partition_date) GROUP BY 1, 2",
+        [entity.source, entity.name, days],
+    ).fetchall():
+        reasons.setdefault(day, {})[reason] = n
+    return [
+        LoadResult(entity.source, entity.name, day, source_file, landed, loaded, rejected, reasons.get(day, {}),
+                   [c for c in (missing or "").split(",") if c], [c for c in (extra or "").split(",") if c])
+        for day, source_file, landed, loaded, rejected, missing, extra in rows
+    ]
