@@ -96,6 +96,8 @@ def raw_gate(
         session.validate(ex.raw_volume_suite(entity), volume),
     ])
     plausibility.severity = ex.WARN
+    for v in (contract, plausibility):
+        v.metadata["rows_validated"] = len(rows)  # of the run's days (a sample beyond gx_max_rows)
     return [bad_input, contract, plausibility]
 
 

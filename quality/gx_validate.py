@@ -95,10 +95,13 @@ class GxSession:
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
         gx = self._gx
-        gx_suite = self.context.suites.add(gx.ExpectationSuite(name=suite.name))
-        for e in suite.expectations:
-            gx_suite.add_expectation(ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj())
-        definition = self.context.validation_definitions.add(
+        # The same suite again in one session (another day, a retry) replaces its definition.
+        gx_suite = self.context.suites.add_or_update(gx.ExpectationSuite(
+            name=suite.name,
+            expectations=[ExpectationConfiguration(type=e.type, kwargs=e.kwargs).to_domain_obj()
+                          for e in suite.expectations],
+        ))
+        definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=suite.name, data=self._batch, suite=gx_suite)
         )
         result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
