@@ -7,6 +7,7 @@ It drives ingestion (types, required columns, value sets), the dbt sources file
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from config.settings import CONFIG_DIR, DBT_PROJECT_DIR
+from config.settings import CONFIG_DIR, DBT_PROJECT_DIR, inside
 
 CONTRACT_FILE = CONFIG_DIR / "landing_contract.yml"
 DBT_SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
@@ -86,10 +87,11 @@ class Entity:
         return f"{RAW_SCHEMA}.{self.table}"
 
     def landing_dir(self, landing_root: Path) -> Path:
-        return landing_root / self.source / self.name
+        return inside(landing_root, self.source, self.name)
 
     def landing_file(self, landing_root: Path, day: str) -> Path:
-        return self.landing_dir(landing_root) / f"{day}.{self.format}"
+        # Only a real date names a file: a day string cannot smuggle a path in.
+        return self.landing_dir(landing_root) / f"{dt.date.fromisoformat(day).isoformat()}.{self.format}"
 
 
 def check_identifier(name: str, what: str) -> str:

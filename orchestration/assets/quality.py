@@ -96,7 +96,7 @@ def _run(context: AssetCheckExecutionContext) -> RunInfo:
 def raw_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
     selected = {tuple(k.asset_key.path) for k in context.selected_asset_check_keys}
     run, settings = _run(context), pipeline_config()["quality"]
-    session = GxSession(paths().data_dir / "quality" / "data_docs" / "raw")
+    session = GxSession(paths().under("quality", "data_docs", "raw"))
     verdicts: list[Verdict] = []
     with warehouse.get_connection() as con:
         for e in entities():
@@ -111,7 +111,7 @@ def raw_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResou
 def marts_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
     selected = {tuple(k.asset_key.path) for k in context.selected_asset_check_keys}
     run, settings = _run(context), pipeline_config()["quality"]
-    session = GxSession(paths().data_dir / "quality" / "data_docs" / "marts")
+    session = GxSession(paths().under("quality", "data_docs", "marts"))
     with warehouse.get_connection() as con:
         verdicts = marts_gate(con, run, session, settings, selected)
         record_results(con, [row for v in verdicts for row in v.rows])
