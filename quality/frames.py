@@ -55,22 +55,25 @@ def volume_frame(
     con: duckdb.DuckDBPyConnection, entity: Entity, days: list[dt.date], volume: dict
 ) -> pd.DataFrame:
     """Per run day with a file: rows landed and the band of the previous days with a file."""
+    history = int(volume["history_days"])  # an int, so safe to inline (a window frame takes no parameter)
     return con.execute(
-        """
+        f"""
         WITH delivered AS (
             SELECT _partition_date AS day, rows_landed,
-                   median(rows_landed) OVER (ORDER BY _partition_date RANGE BETWEEN ? PRECEDING AND 1 PRECEDING)
-                       AS recent_median
+                   median(rows_landed) OVER recent AS recent_median, count(*) OVER recent AS recent_days
             FROM raw.load_log
             WHERE source = ? AND entity = ? AND _source_file IS NOT NULL
+            WINDOW recent AS (ORDER BY _partition_date RANGE BETWEEN {history} PRECEDING AND 1 PRECEDING)
+        ), judged AS (
+            SELECT *, recent_median >= ? AND recent_days >= ? AS has_band FROM delivered
         )
         SELECT day, rows_landed, recent_median,
-               CASE WHEN recent_median >= ? THEN recent_median * ? END AS band_low,
-               CASE WHEN recent_median >= ? THEN recent_median * ? END AS band_high
-        FROM delivered WHERE list_contains(?, day) ORDER BY day
+               CASE WHEN has_band THEN recent_median * ? END AS band_low,
+               CASE WHEN has_band THEN recent_median * ? END AS band_high
+        FROM judged WHERE list_contains(?, day) ORDER BY day
         """,
-        [int(volume["history_days"]), entity.source, entity.name, volume["min_median_rows"], volume["low"],
-         volume["min_median_rows"], volume["high"], days],
+        [entity.source, entity.name, volume["min_median_rows"],
+         int(volume["min_history_days"]), volume["low"], volume["high"], days],
     ).df()
 
 

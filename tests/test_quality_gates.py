@@ -112,13 +112,14 @@ def test_rejects_above_the_share_fail_the_bad_input_check_for_a_failing_source(c
 
 
 def test_volume_outside_the_band_of_recent_days_warns(con, tmp_path, session):
-    days = [DAY + dt.timedelta(days=i) for i in range(5)]
+    days = [DAY + dt.timedelta(days=i) for i in range(9)]
     for i, day in enumerate(days):
-        n = 120 if i < 4 else 400  # the last day: more than twice the median of the days before
+        n = [900, 120, 130, 110, 125, 120, 118, 122, 400][i]  # a bulk first load; the last day jumps
         _surveys(tmp_path, day, [f"S{i}-{j},R{j},,nps,8,,{day} 09:00:00" for j in range(n)])
     _load(con, tmp_path, days)
-    assert _gate(con, session, days[:4])[RAW_PLAUSIBILITY_CHECK].passed
-    verdict = _gate(con, session, days[4:])[RAW_PLAUSIBILITY_CHECK]
+    # Days 2-8: too little history for a band (the bulk load is not judged against), then within it.
+    assert _gate(con, session, days[:8])[RAW_PLAUSIBILITY_CHECK].passed
+    verdict = _gate(con, session, days[8:])[RAW_PLAUSIBILITY_CHECK]
     assert not verdict.passed
     assert "volume: expect_column_pair_values_a_to_be_greater_than_b(band_high, rows_landed)" in (
         verdict.metadata["failures"]
