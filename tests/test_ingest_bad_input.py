@@ -273,3 +273,12 @@ def test_a_few_bad_rows_within_the_share_continue(con, tmp_path):
     r = _load(con, tmp_path, "marketing", "contacts")
     verdict = judge_bad_input([r], bad_input_policy("sales"))  # 1 % rejected, 1 % allowed
     assert (verdict.breached, verdict.fails_run, verdict.rejected_share) == (False, False, 0.01)
+
+
+def test_a_backfill_of_every_landed_day_stops_at_today(tmp_path, monkeypatch):
+    from orchestration.backfill import landing_range
+
+    monkeypatch.setenv("C360_DATA_DIR", str(tmp_path))
+    for day in [DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=400)]:
+        _write(tmp_path / "landing", "marketing", "contacts", day, "csv", CONTACT_HEADER.encode())
+    assert landing_range(today=DAY + dt.timedelta(days=3)) == ("2026-01-05", "2026-01-06")
