@@ -8,6 +8,7 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetKey,
@@ -16,7 +17,7 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from config.contract import bad_input_policy, entities
+from config.contract import Entity, bad_input_policy, entities
 from config.settings import paths, pipeline_config
 from orchestration.run_day import window_days
 from quality.gates import (
@@ -35,9 +36,9 @@ from quality.results import record_results
 SEVERITY = {"error": AssetCheckSeverity.ERROR, "warn": AssetCheckSeverity.WARN}
 
 
-def _raw_specs() -> list[AssetCheckSpec]:
+def _raw_specs(checked: list[Entity]) -> list[AssetCheckSpec]:
     specs = []
-    for e in entities():
+    for e in checked:
         key = AssetKey(["raw", e.source, e.name])
         policy = bad_input_policy(e.source)
         specs += [
@@ -92,19 +93,24 @@ def _run(context: AssetCheckExecutionContext) -> RunInfo:
     return RunInfo(context.run.run_id, window_days(context.run.tags))
 
 
-@multi_asset_check(specs=_raw_specs(), can_subset=True, name="raw_quality_gate")
-def raw_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
-    selected = {tuple(k.asset_key.path) for k in context.selected_asset_check_keys}
-    run, settings = _run(context), pipeline_config()["quality"]
-    session = GxSession(paths().under("quality", "data_docs", "raw"))
-    verdicts: list[Verdict] = []
-    with warehouse.get_connection() as con:
-        for e in entities():
-            if ("raw", e.source, e.name) in selected:
-                verdicts += raw_gate(con, e, run, session, settings)
-        record_results(con, [row for v in verdicts for row in v.rows])
-    docs = session.build_docs()
-    yield from _results(context, verdicts, docs)
+def build_raw_quality_gate(checked: list[Entity]) -> AssetChecksDefinition:
+    """One step checks every raw asset of the run (one GX context, one Data Docs build)."""
+
+    @multi_asset_check(specs=_raw_specs(checked), can_subset=True, name="raw_quality_gate")
+    def raw_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
+        selected = {tuple(k.asset_key.path) for k in context.selected_asset_check_keys}
+        run, settings = _run(context), pipeline_config()["quality"]
+        session = GxSession(paths().under("quality", "data_docs", "raw"))
+        verdicts: list[Verdict] = []
+        with warehouse.get_connection() as con:
+            for e in checked:
+                if ("raw", e.source, e.name) in selected:
+                    verdicts += raw_gate(con, e, run, session, settings)
+            record_results(con, [row for v in verdicts for row in v.rows])
+        docs = session.build_docs()
+        yield from _results(context, verdicts, docs)
+
+    return raw_quality_gate
 
 
 @multi_asset_check(specs=_mart_specs(), can_subset=True, name="marts_quality_gate")
@@ -119,4 +125,4 @@ def marts_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBRes
     yield from _results(context, verdicts, docs)
 
 
-quality_checks = [raw_quality_gate, marts_quality_gate]
+quality_checks = [build_raw_quality_gate(entities()), marts_quality_gate]
