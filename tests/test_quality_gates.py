@@ -134,8 +134,8 @@ def _marts(con, c360_extra: str = "", kpi_nps: float = 20.0):
         f"('c3', NULL, NULL) {c360_extra}) t(customer_id, engagement_score, experience_score)"
     )
     con.execute(
-        "CREATE TABLE marts.fct_customer_activity AS SELECT * FROM (VALUES ('a1', 'c1'), ('a2', 'c2')) "
-        "t(activity_id, customer_id)"
+        f"CREATE TABLE marts.fct_customer_activity AS SELECT *, DATE '{DAY}' AS landed_date "
+        "FROM (VALUES ('a1', 'c1'), ('a2', 'c2')) t(activity_id, customer_id)"
     )
     con.execute(
         f"CREATE TABLE marts.cx_kpis_daily AS SELECT DATE '{DAY}' AS date, {kpi_nps} AS nps, 4.2 AS csat_avg, "

@@ -66,7 +66,7 @@ def _mart_specs() -> list[AssetCheckSpec]:
         "customer_360_gx": "GX: one row per dim_customer customer, ids unique and known, scores 0-100.",
         "cx_kpis_sanity_gx": "GX: one row per date; NPS, CSAT, effort and churn rate on their scales; "
                              "active customers never above known ones.",
-        "activity_customers_known_gx": "GX: activities unique, every customer of the timeline in dim_customer.",
+        "activity_customers_known_gx": "GX: the run's activities unique, each customer in dim_customer.",
         "churn_features_gx": "GX: the run's churn features unique per customer and day, customers known "
                              "(the churn model reads only data that passed).",
     }
