@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +58,14 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
         return ReadResult(_text_table({}, 0, [], [], []), [])
     try:
         data.decode("utf-8")
+        utf8 = True
     except UnicodeDecodeError as exc:
-        return _unparseable_text_file(data, f"invalid UTF-8 ({exc.reason} at byte {exc.start})", wanted, header=True)
+        utf8, file_error = False, f"invalid UTF-8 ({exc.reason} at byte {exc.start})"
+    try:
+        header = _header(data)
+    except UnicodeDecodeError:
+        # No column names to read the rows by: every row goes, with the reason.
+        return _unparseable_text_file(data, file_error, wanted, header=True)
     invalid: list[pcsv.InvalidRow] = []
 
     def on_invalid(row: pcsv.InvalidRow) -> str:
@@ -73,11 +80,13 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
             read_options=pcsv.ReadOptions(use_threads=False, block_size=max(1 << 20, len(data) + 1)),
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
-                # Every column as text, drifted ones too ("007" stays "007").
-                column_types={c: pa.string() for c in [*wanted, *_header(data)]},
+                # Every column as text, drifted ones too ("007" stays "007"); as bytes when the file
+                # is not valid UTF-8, so that only the rows with a bad value are rejected.
+                column_types={c: pa.string() if utf8 else pa.binary() for c in [*wanted, *header]},
                 strings_can_be_null=True,
                 null_values=[""],
                 quoted_strings_can_be_null=False,
+                check_utf8=utf8,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -87,7 +96,10 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
     total = table.num_rows + len(bad_rows)
     good_numbers = np.setdiff1d(np.arange(1, total + 1), np.asarray(bad_rows, dtype=np.int64))
     present = {c: table.column(c) for c in table.column_names}
-    good = _text_table(present, table.num_rows, good_numbers, None, None)
+    raw = errors = None
+    if not utf8:
+        present, raw, errors = _decode_cells(present, table.num_rows)
+    good = _text_table(present, table.num_rows, good_numbers, raw, errors)
     parts = [good]
     if invalid:
         n = len(invalid)
@@ -100,6 +112,25 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
         )
         parts.append(bad)
     return ReadResult(pa.concat_tables(parts).sort_by("_row_number"), table.column_names)
+
+
+def _decode_cells(columns: dict[str, pa.Array], n: int):
+    """Byte columns → text columns; a row with a value that is not UTF-8 gets the reason and its
+    values as JSON (the bad bytes shown as U+FFFD) for raw.rejects."""
+    texts = {c: [] for c in columns}
+    errors: list[str | None] = [None] * n
+    rows: list[dict] = [{} for _ in range(n)]
+    for c, arr in columns.items():
+        for i, value in enumerate(arr.to_pylist()):
+            try:
+                text = None if value is None else value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text = value.decode("utf-8", errors="replace")
+                errors[i] = errors[i] or f"invalid UTF-8 in {c} ({exc.reason} at byte {exc.start} of the value)"
+            texts[c].append(text)
+            rows[i][c] = text
+    raw = [None if e is None else json.dumps(r, ensure_ascii=False) for e, r in zip(errors, rows)]
+    return {c: pa.array(v, pa.string()) for c, v in texts.items()}, raw, errors
 
 
 def _header(data: bytes) -> list[str]:

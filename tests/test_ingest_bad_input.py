@@ -205,14 +205,22 @@ def test_invalid_utf8_rejects_only_what_cannot_be_read(con, tmp_path):
     r = _load(con, tmp_path, "marketing", "email_events")
     assert (r.rows_loaded, r.rows_rejected) == (2, 1)
     assert _reasons(con) == [(2, "invalid UTF-8 (invalid start byte at byte 31)")]
-    # CSV (a record may span lines, so no line can be trusted): every row, with the reason.
-    body = "\n".join([CONTACT_HEADER, _contact("C1"), _contact("C2")]).encode().replace(b"Lee", b"L\xe9e", 1)
+    # CSV: the row with the bad value, read by its columns.
+    body = "\n".join([CONTACT_HEADER, _contact("C1"), _contact("C2"), _contact("C3")]).encode()
+    body = body.replace(b"C2,a@x.com,Ann,Lee", b"C2,a@x.com,Ann,L\xe9e")
     _write(tmp_path, "marketing", "contacts", DAY, "csv", body)
     r = _load(con, tmp_path, "marketing", "contacts")
-    assert (r.rows_landed, r.rows_loaded, r.rows_rejected) == (2, 0, 2)
+    assert (r.rows_landed, r.rows_loaded, r.rows_rejected) == (3, 2, 1)
+    rejected = con.execute("SELECT _row_number, reason, raw_record FROM raw.rejects WHERE entity = 'contacts'")
+    (row, reason, raw), = rejected.fetchall()
+    assert (row, reason) == (2, "invalid UTF-8 in last_name (invalid continuation byte at byte 1 of the value)")
+    assert json.loads(raw)["last_name"] == "L\ufffde" and json.loads(raw)["contact_id"] == "C2"
+    # … unless the header itself cannot be read: then every row, with the reason.
+    _write(tmp_path, "marketing", "contacts", DAY, "csv", body.replace(b"contact_id", b"contact_\xff", 1))
+    r = _load(con, tmp_path, "marketing", "contacts")
+    assert (r.rows_landed, r.rows_rejected) == (3, 3)
     reasons = con.execute("SELECT DISTINCT reason FROM raw.rejects WHERE entity = 'contacts'").fetchall()
-    bad_byte = body.index(b"\xe9")
-    assert reasons == [(f"invalid UTF-8 (invalid continuation byte at byte {bad_byte})",)]
+    assert reasons == [("invalid UTF-8 (invalid start byte at byte 8)",)]
 
 
 def test_a_huge_field_rejects_its_row_only(con, tmp_path):
