@@ -7,13 +7,15 @@ It drives ingestion (types, required columns, value sets), the dbt sources file
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from config.settings import CONFIG_DIR, DBT_PROJECT_DIR
+from config.settings import CONFIG_DIR, DBT_PROJECT_DIR, inside
 
 CONTRACT_FILE = CONFIG_DIR / "landing_contract.yml"
 DBT_SOURCES_FILE = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
@@ -27,11 +29,18 @@ TYPES = {
     "timestamp": "TIMESTAMP",
     "date": "DATE",
 }
+# Source, entity and column names become SQL identifiers and folder names: nothing else passes.
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+BREACH_ACTIONS = ("fail", "warn")
 LINEAGE_COLUMNS = {
     "_partition_date": ("DATE", "Landing day (the file's date): the day the record became known."),
     "_source_file": ("VARCHAR", "Landing file the row came from, relative to the landing root."),
     "_row_number": ("BIGINT", "1-based position of the row in its file."),
     "_loaded_at": ("TIMESTAMP", "When ingestion loaded the row (UTC)."),
+    "_extra_columns": (
+        "VARCHAR",
+        "Values of the columns the file had beyond the contract (schema drift), as a JSON object; NULL when none.",
+    ),
 }
 
 
@@ -42,10 +51,21 @@ class Column:
     required: bool = False
     values: tuple[str, ...] | None = None
     description: str = ""
+    min: float | None = None
+    max: float | None = None
+    may_be_future: bool = False
 
     @property
     def sql_type(self) -> str:
         return TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class BadInputPolicy:
+    """What a run does when a source delivers bad rows (contract `bad_input`)."""
+
+    max_rejected_share: float
+    on_breach: str  # fail | warn
 
 
 @dataclass(frozen=True)
@@ -67,18 +87,34 @@ class Entity:
         return f"{RAW_SCHEMA}.{self.table}"
 
     def landing_dir(self, landing_root: Path) -> Path:
-        return landing_root / self.source / self.name
+        return inside(landing_root, self.source, self.name)
 
     def landing_file(self, landing_root: Path, day: str) -> Path:
-        return self.landing_dir(landing_root) / f"{day}.{self.format}"
+        # Only a real date names a file: a day string cannot smuggle a path in.
+        return self.landing_dir(landing_root) / f"{dt.date.fromisoformat(day).isoformat()}.{self.format}"
+
+
+def check_identifier(name: str, what: str) -> str:
+    if not isinstance(name, str) or not IDENTIFIER.match(name):
+        raise ValueError(f"{what} {name!r} is not a plain lower-case identifier ([a-z][a-z0-9_]*)")
+    return name
 
 
 @cache
 def load_contract(path: Path = CONTRACT_FILE) -> dict[str, dict]:
     with open(path) as f:
         doc = yaml.safe_load(f)
+    if int(doc.get("max_field_chars", 0)) <= 0:
+        raise ValueError("max_field_chars must be a positive number of characters")
     for source, spec in doc["sources"].items():
+        check_identifier(source, "source")
+        policy = spec.get("bad_input") or {}
+        if policy.get("on_breach") not in BREACH_ACTIONS or not 0 <= float(policy.get("max_rejected_share", -1)) <= 1:
+            raise ValueError(f"{source}: bad_input needs max_rejected_share in [0, 1] and on_breach fail or warn")
         for name, ent in spec["entities"].items():
+            check_identifier(name, f"{source}: entity")
+            for col in ent["columns"]:
+                check_identifier(col, f"{source}.{name}: column")
             if ent["format"] not in ("csv", "jsonl", "parquet"):
                 raise ValueError(f"{source}.{name}: unknown format {ent['format']!r}")
             for col, cspec in ent["columns"].items():
@@ -102,6 +138,9 @@ def entities(path: Path = CONTRACT_FILE) -> list[Entity]:
                     required=bool(c.get("required", False)),
                     values=tuple(c["values"]) if c.get("values") else None,
                     description=c.get("description", ""),
+                    min=c.get("min"),
+                    max=c.get("max"),
+                    may_be_future=bool(c.get("may_be_future", False)),
                 )
                 for col, c in ent["columns"].items()
             )
@@ -116,6 +155,15 @@ def entity(source: str, name: str) -> Entity:
         if e.source == source and e.name == name:
             return e
     raise KeyError(f"no entity {source}.{name} in the contract")
+
+
+def bad_input_policy(source: str) -> BadInputPolicy:
+    spec = load_contract()["sources"][source]["bad_input"]
+    return BadInputPolicy(float(spec["max_rejected_share"]), spec["on_breach"])
+
+
+def max_field_chars() -> int:
+    return int(load_contract()["max_field_chars"])
 
 
 def dbt_sources_yaml() -> str:
@@ -162,25 +210,45 @@ def data_contract_markdown() -> str:
         "Path: `data/landing/<source>/<entity>/<YYYY-MM-DD>.<csv|jsonl|parquet>`, one file per entity per",
         "landing day. Timestamps are UTC `YYYY-MM-DD HH:MM:SS` (ISO 8601 accepted), dates `YYYY-MM-DD`,",
         "booleans `true`/`false`. A row missing a required value, or with a value that does not cast to",
-        "its type or is outside its value set, goes to `raw.rejects` with the reason and the raw row.",
-        "A key delivered again on a later day is a newer version of that record.",
+        "its type or is outside its value set, or a text value longer than "
+        f"{load_contract()['max_field_chars']:,} characters, goes to `raw.rejects` with the reason and the raw row.",
+        "A key delivered again on a later day is a newer version of that record; a key repeated within one",
+        "file keeps its last row, the earlier ones are rejected as duplicates. Columns beyond the contract are",
+        "reported (`raw.load_log.extra_columns`) and kept in `_extra_columns`; a missing optional column is NULL.",
+        "Ranges and `may be future` are checked by the raw-layer quality gate (a warning, not a reject).",
         "",
     ]
     doc = load_contract()
     for source, spec in doc["sources"].items():
-        lines += [f"## {source}", "", spec.get("description", ""), ""]
+        policy = bad_input_policy(source)
+        fails = policy.on_breach == "fail"
+        outcome = "**fails** (nothing downstream is built)." if fails else "continues with a warning."
+        lines += [
+            f"## {source}",
+            "",
+            spec.get("description", ""),
+            "",
+            f"Bad input: above {policy.max_rejected_share:.0%} of the landed rows rejected, the run {outcome}",
+            "",
+        ]
         for e in (e for e in entities() if e.source == source):
             lines += [
                 f"### {source}.{e.name} ({e.format})",
                 "",
                 f"{e.description} Key: `{', '.join(e.key)}`. Raw table: `{e.qualified_table}`.",
                 "",
-                "| column | type | required | allowed values | notes |",
-                "|---|---|---|---|---|",
+                "| column | type | required | allowed values | range | notes |",
+                "|---|---|---|---|---|---|",
             ]
             for c in e.columns:
                 values = ", ".join(c.values) if c.values else ""
-                lines.append(f"| {c.name} | {c.type} | {'yes' if c.required else ''} | {values} | {c.description} |")
+                bounds = " … ".join("" if b is None else f"{b:g}" for b in (c.min, c.max)) if (
+                    c.min is not None or c.max is not None) else ""
+                notes = " ".join(filter(None, [c.description, "May lie after the landing day." if c.may_be_future
+                                               else ""]))
+                lines.append(
+                    f"| {c.name} | {c.type} | {'yes' if c.required else ''} | {values} | {bounds.strip()} | {notes} |"
+                )
             lines.append("")
     lines += ["## Lineage columns added to every raw table", "", "| column | type | meaning |", "|---|---|---|"]
     lines += [f"| {n} | {t} | {d} |" for n, (t, d) in LINEAGE_COLUMNS.items()]

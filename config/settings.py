@@ -48,6 +48,18 @@ class Paths:
     def reports(self) -> Path:
         return self.data_dir / "reports"
 
+    def under(self, *parts: str) -> Path:
+        """A path inside the data folder; one that would leave it (.., an absolute part) is refused."""
+        return inside(self.data_dir, *parts)
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """root/parts…, checked without following links: no part may climb out of root."""
+    candidate = Path(os.path.normpath(root.joinpath(*parts)))
+    if candidate != Path(os.path.normpath(root)) and Path(os.path.normpath(root)) not in candidate.parents:
+        raise ValueError(f"{'/'.join(parts)!r} leads outside {root}")
+    return candidate
+
 
 def paths() -> Paths:
     """Paths under C360_DATA_DIR (default: <repo>/data); read at call time so tests can redirect."""

@@ -9,6 +9,9 @@ Typing against the contract happens later, in SQL (ingest/load.py).
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,12 +26,20 @@ META_COLUMNS = ("_row_number", "_raw", "_parse_error")
 
 @dataclass
 class ReadResult:
-    table: pa.Table  # contract columns present in the file (strings) + META_COLUMNS
+    table: pa.Table  # every column of the file (strings) + META_COLUMNS
     columns_in_file: list[str]
 
 
+def _as_text(arr) -> pa.Array:
+    try:
+        return arr.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Nested or exotic types (a drifted Parquet schema): their Python rendering, kept as text.
+        return pa.array([None if v is None else str(v) for v in arr.to_pylist()], pa.string())
+
+
 def _text_table(columns: dict[str, pa.Array], n: int, row_numbers, raw, errors) -> pa.Table:
-    data = {name: arr.cast(pa.string()) for name, arr in columns.items()}
+    data = {name: _as_text(arr) for name, arr in columns.items()}
     data["_row_number"] = pa.array(row_numbers, type=pa.int64())
     data["_raw"] = pa.array(raw, type=pa.string()) if raw is not None else pa.nulls(n, pa.string())
     data["_parse_error"] = pa.array(errors, type=pa.string()) if errors is not None else pa.nulls(n, pa.string())
@@ -47,8 +58,14 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
         return ReadResult(_text_table({}, 0, [], [], []), [])
     try:
         data.decode("utf-8")
+        utf8 = True
     except UnicodeDecodeError as exc:
-        return _unparseable_text_file(data, f"invalid UTF-8 ({exc.reason} at byte {exc.start})", wanted, header=True)
+        utf8, file_error = False, f"invalid UTF-8 ({exc.reason} at byte {exc.start})"
+    try:
+        header = _header(data)
+    except UnicodeDecodeError:
+        # No column names to read the rows by: every row goes, with the reason.
+        return _unparseable_text_file(data, file_error, wanted, header=True)
     invalid: list[pcsv.InvalidRow] = []
 
     def on_invalid(row: pcsv.InvalidRow) -> str:
@@ -58,13 +75,18 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
     try:
         table = pcsv.read_csv(
             pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(use_threads=False),
+            # One block for the whole file: a row longer than a block (a huge field) would
+            # otherwise make the whole file unreadable instead of one row rejected.
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=max(1 << 20, len(data) + 1)),
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
-                column_types={c: pa.string() for c in wanted},
+                # Every column as text, drifted ones too ("007" stays "007"); as bytes when the file
+                # is not valid UTF-8, so that only the rows with a bad value are rejected.
+                column_types={c: pa.string() if utf8 else pa.binary() for c in [*wanted, *header]},
                 strings_can_be_null=True,
                 null_values=[""],
                 quoted_strings_can_be_null=False,
+                check_utf8=utf8,
             ),
         )
     except pa.ArrowInvalid as exc:
@@ -73,8 +95,11 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
     bad_rows = sorted((r.number - 1 if r.number else 0) for r in invalid)
     total = table.num_rows + len(bad_rows)
     good_numbers = np.setdiff1d(np.arange(1, total + 1), np.asarray(bad_rows, dtype=np.int64))
-    present = {c: table.column(c) for c in table.column_names if c in wanted}
-    good = _text_table(present, table.num_rows, good_numbers, None, None)
+    present = {c: table.column(c) for c in table.column_names}
+    raw = errors = None
+    if not utf8:
+        present, raw, errors = _decode_cells(present, table.num_rows)
+    good = _text_table(present, table.num_rows, good_numbers, raw, errors)
     parts = [good]
     if invalid:
         n = len(invalid)
@@ -87,6 +112,30 @@ def read_csv(path: Path, wanted: list[str]) -> ReadResult:
         )
         parts.append(bad)
     return ReadResult(pa.concat_tables(parts).sort_by("_row_number"), table.column_names)
+
+
+def _decode_cells(columns: dict[str, pa.Array], n: int):
+    """Byte columns → text columns; a row with a value that is not UTF-8 gets the reason and its
+    values as JSON (the bad bytes shown as U+FFFD) for raw.rejects."""
+    texts = {c: [] for c in columns}
+    errors: list[str | None] = [None] * n
+    rows: list[dict] = [{} for _ in range(n)]
+    for c, arr in columns.items():
+        for i, value in enumerate(arr.to_pylist()):
+            try:
+                text = None if value is None else value.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                text = value.decode("utf-8", errors="replace")
+                errors[i] = errors[i] or f"invalid UTF-8 in {c} ({exc.reason} at byte {exc.start} of the value)"
+            texts[c].append(text)
+            rows[i][c] = text
+    raw = [None if e is None else json.dumps(r, ensure_ascii=False) for e, r in zip(errors, rows)]
+    return {c: pa.array(v, pa.string()) for c, v in texts.items()}, raw, errors
+
+
+def _header(data: bytes) -> list[str]:
+    first = data.split(b"\n", 1)[0].decode("utf-8")
+    return next(csv.reader(io.StringIO(first)), [])
 
 
 def _unparseable_text_file(data: bytes, reason: str, wanted: list[str], header: bool) -> ReadResult:
@@ -126,8 +175,6 @@ def read_parquet(path: Path, wanted: list[str]) -> ReadResult:
         return ReadResult(_rejected_lines([f"<{path.name}>"], 1, reason, wanted), [])
     present = {}
     for c in table.column_names:
-        if c not in wanted:
-            continue
         col = table.column(c)
         if pa.types.is_timestamp(col.type):
             col = pc.strftime(col, format="%Y-%m-%d %H:%M:%S")

@@ -8,6 +8,7 @@ from orchestration.assets.feedback import text_sentiment
 from orchestration.assets.identity import cluster_size_within_limit, resolved_identities
 from orchestration.assets.ingestion import ingestion_assets
 from orchestration.assets.nbo import nbo_checks, next_best_offers
+from orchestration.assets.quality import quality_checks
 from orchestration.assets.reporting import build_report_asset, experience_link_holds
 from orchestration.assets.serving import build_publish_asset, served_keys
 from orchestration.jobs import nightly_pipeline
@@ -31,7 +32,13 @@ outputs = served_keys([key for a in pipeline_assets for key in a.keys])
 
 defs = Definitions(
     assets=[*pipeline_assets, build_publish_asset(outputs), build_report_asset(outputs)],
-    asset_checks=[cluster_size_within_limit, *churn_checks, *nbo_checks, experience_link_holds],
+    asset_checks=[
+        cluster_size_within_limit,
+        *churn_checks,
+        *nbo_checks,
+        *quality_checks,
+        experience_link_holds,
+    ],
     jobs=[nightly_pipeline],
     schedules=[nightly_schedule],
     sensors=[record_run_failures],

@@ -22,6 +22,16 @@ def run_window(tags: dict[str, str]) -> str:
     return "..".join(filter(None, [tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)]))
 
 
+def window_days(tags: dict[str, str]) -> list[dt.date]:
+    """Every landing day of a run, from its tags (asset checks have no partition context)."""
+    window = run_window(tags)
+    if not window:
+        return []
+    first, _, last = window.partition("..")
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
 def partition_days(context: AssetExecutionContext) -> list[dt.date]:
     """Every landing day of the run's partition range, in order."""
     first, last = (dt.date.fromisoformat(k) for k in context.partition_key_range)

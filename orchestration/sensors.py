@@ -24,7 +24,7 @@ def failure_record(context: RunFailureSensorContext) -> dict:
 
 @run_failure_sensor(name="record_run_failures", description="Appends every failed run to data/ops/run_failures.jsonl.")
 def record_run_failures(context: RunFailureSensorContext) -> None:
-    out = paths().data_dir / "ops" / "run_failures.jsonl"
+    out = paths().under("ops", "run_failures.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
     record = failure_record(context)
     with out.open("a") as f:

@@ -397,7 +397,9 @@ class Marketing:
         accepted = rng.random(m) < np.clip(p, 0, 1)
         declined = ~accepted & (rng.random(m) < 0.3)
         response = np.where(accepted, 0, np.where(declined, 1, 2))
-        responded = np.where(response < 2, exposed + 60 + rng.exponential(2 * 3600, m).astype(np.int64), c.NO_TS)
+        # the extract of day t carries the responses made by the end of day t
+        reply = np.minimum(exposed + 60 + rng.exponential(2 * 3600, m).astype(np.int64), start + DAY - 1)
+        responded = np.where(response < 2, reply, c.NO_TS)
         tbl = c.table(
             "marketing",
             "offer_exposures",

@@ -143,3 +143,24 @@ def test_landed_days_lists_only_dated_files(tmp_path):
     for name in ["2026-01-02.parquet", "2026-01-01.parquet", "notes.parquet", "2026-01-03.csv"]:
         (folder / name).write_bytes(b"")
     assert landed_days(e, tmp_path) == [dt.date(2026, 1, 1), dt.date(2026, 1, 2)]
+
+
+def test_a_warehouse_made_before_the_drift_and_hash_columns_is_upgraded(con, tmp_path):
+    con.execute("CREATE SCHEMA raw")
+    con.execute(
+        "CREATE TABLE raw.marketing__contacts (contact_id VARCHAR, email VARCHAR, first_name VARCHAR, "
+        "last_name VARCHAR, phone VARCHAR, country VARCHAR, crm_id VARCHAR, marketing_opt_in BOOLEAN, "
+        "created_at TIMESTAMP, updated_at TIMESTAMP, _partition_date DATE, _source_file VARCHAR, "
+        "_row_number BIGINT, _loaded_at TIMESTAMP)"
+    )
+    con.execute(
+        "CREATE TABLE raw.load_log (source VARCHAR, entity VARCHAR, _partition_date DATE, _source_file VARCHAR, "
+        "rows_landed BIGINT, rows_loaded BIGINT, rows_rejected BIGINT, missing_columns VARCHAR, "
+        "extra_columns VARCHAR, _loaded_at TIMESTAMP)"
+    )
+    body = CONTACT_HEADER + ",tier\nC1,a@x.com,A,B,,US,,true,2026-01-05 10:00:00,2026-01-05 10:00:00,gold\n"
+    _write(tmp_path, "marketing", "contacts", DAY, "csv", body.encode())
+    r = _load(con, tmp_path, "marketing", "contacts")
+    assert r.rows_loaded == 1
+    assert con.execute("SELECT _extra_columns FROM raw.marketing__contacts").fetchall() == [('{"tier": "gold"}',)]
+    assert con.execute("SELECT file_sha256 FROM raw.load_log").fetchall() == [(r.file_sha256,)]

@@ -42,8 +42,11 @@ read-only, e.g. `duckdb -readonly data/serving.duckdb` or a DuckDB driver with
 (`serving.pii` in `config/pipeline.yml`: masked | hashed | clear); the warehouse keeps them.
 
 Operational tables beside them: `raw.rejects` (every rejected landing row with its reason and
-raw text), `raw.load_log` (rows landed/loaded/rejected per entity and landing day) and
-`identity.customer_id_changelog` (customer-id merges and splits: old id → new id, reason, run date).
+raw text), `raw.load_log` (rows landed/loaded/rejected, missing and extra columns and the file's
+SHA-256 per entity and landing day), `identity.customer_id_changelog` (customer-id merges and
+splits: old id → new id, reason, run date) and `quality.validation_results` (every GX expectation
+and dbt test evaluated, per run: check, asset, partition, passed, observed value; see
+docs/architecture.md, "Quality gates").
 Steward-edited seeds: `seeds.identity_overrides` (always / never match a pair of records) and
 `seeds.name_nicknames` (nickname → formal first name).
 """

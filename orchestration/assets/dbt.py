@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
     AssetExecutionContext,
     AssetKey,
     BackfillPolicy,
@@ -23,6 +25,8 @@ from config.settings import offer_rules, pipeline_config
 from orchestration.dbt_args import build_args, churn_vars, nbo_vars, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project, warehouse_path
+from orchestration.run_day import run_window
+from quality.results import ValidationRow, record_results
 
 LAYER_OWNERS = {
     "staging": "team:data-engineering",
@@ -59,13 +63,35 @@ translator = CustomerDbtTranslator()
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator:
     warehouse_path()  # exports C360_WAREHOUSE for the dbt profile
     context.log.info(f"dbt {' '.join(args)}")
-    events = list(dbt.cli(args, context=context).stream())
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    # Failed tests are the results most worth keeping: recorded before the step fails on them.
+    _record_tests(context, events)
     relations = {
         e.output_name: ".".join(context.asset_key_for_output(e.output_name).path)
         for e in events
         if isinstance(e, Output)
     }
     yield from _attach_counts(events, relations)
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def _record_tests(context: AssetExecutionContext, events: list) -> None:
+    """dbt test results into quality.validation_results, beside the GX ones."""
+    partition, run_id = run_window(context.run.tags), context.run.run_id
+    rows = []
+    for e in events:
+        if isinstance(e, AssetCheckResult | AssetCheckEvaluation):
+            failures = e.metadata.get("dagster_dbt/failed_row_count")
+            rows.append(ValidationRow(
+                e.check_name, "/".join(e.asset_key.path), partition, f"dbt test {e.check_name}",
+                "error" if e.severity.value == "ERROR" else "warn", e.passed,
+                "" if failures is None else f"{getattr(failures, 'value', failures)} failing rows", None, run_id,
+            ))
+    if rows:
+        with duckdb.connect(warehouse_path()) as con:
+            record_results(con, rows)
 
 
 def _attach_counts(events: list, relations: dict[str, str]) -> Iterator:

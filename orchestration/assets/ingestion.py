@@ -58,6 +58,11 @@ def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
                 context.log.warning(
                     f"{r.source_file}: schema drift, missing {r.missing_columns}, extra {r.extra_columns}"
                 )
+            if r.same_file_as:
+                context.log.warning(
+                    f"{r.source_file}: the same content as the file of {', '.join(map(str, r.same_file_as))} "
+                    "(delivered again under a new date?)"
+                )
         if rejected:
             context.log.warning(f"{rejected} of {landed} rows rejected; see raw.rejects")
         metadata = {
