@@ -37,7 +37,7 @@ import pandas as pd
 from config.settings import offer_rules
 from ml.nbo import products as product_mode
 from ml.nbo.evaluate import ips, mean_with_ci, ranking_metrics
-from ml.nbo.groups import TREATMENT, unit_hash
+from ml.nbo.groups import TREATMENT, assign, unit_hash
 from ml.nbo.propensity import category_share
 from ml.nbo.rank import rank
 from ml.nbo.rules import NboRules, eligible_pairs, not_contactable_reason, valid_offers
@@ -202,8 +202,6 @@ def ranking_at_scale(con, rules: NboRules, day: dt.date, models: Models, n: int)
     catalog = catalog_as_of(con, day)
     model = models.for_day(day, catalog)
     t = time.perf_counter()
-    from ml.nbo.groups import assign
-
     customers["assignment_group"] = assign(customers["customer_id"], rules.groups.salt, rules.groups.holdout_share,
                                            rules.groups.explore_share)
     ok = (not_contactable_reason(customers, rules.contact_policy) == "").to_numpy()

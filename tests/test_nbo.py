@@ -291,3 +291,38 @@ def test_output_table_is_documented_with_the_columns_it_is_created_with():
     doc = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_nbo__sources.yml").read_text())
     table = doc["sources"][0]["tables"][0]
     assert {c["name"]: c["data_type"].upper() for c in table["columns"]} == OFFERS_COLUMNS
+
+
+def test_a_model_is_served_only_when_it_predicts_acceptance_better_than_the_offer_rates():
+    from ml.nbo.propensity import CUSTOMER_FEATURES, train
+
+    rng = np.random.default_rng(3)
+    n = 6000
+    offers = CATALOG[CATALOG["offer_type"] == "cross_sell"].reset_index(drop=True)
+    pick = rng.integers(0, len(offers), n)
+    share = rng.random(n)
+    examples = pd.DataFrame({c: rng.random(n) for c in CUSTOMER_FEATURES})
+    examples = examples.assign(
+        exposure_id=[f"E{i:05d}" for i in range(n)],
+        exposed_date=pd.to_datetime(DAY) + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+        plan=None,
+        offer_id=offers["offer_id"].to_numpy()[pick],
+        offer_type="cross_sell",
+        offer_value=offers["offer_value"].to_numpy()[pick],
+        product_category=offers["product_category"].to_numpy()[pick],
+        top_category=offers["product_category"].to_numpy()[pick],  # the offer's own category …
+        top_category_share=share,  # … with a share that drives acceptance
+        second_category=None,
+        second_category_share=0.0,
+        top_viewed_category=None,
+        top_viewed_category_share=0.0,
+        second_viewed_category=None,
+        second_viewed_category_share=0.0,
+    )
+    examples["accepted"] = rng.random(n) < 0.02 + 0.3 * share
+    model = train(examples, CATALOG, RULES.model)
+    assert model.kind in ("logistic_regression", "gradient_boosting")
+    assert model.metrics[f"{model.kind}_holdout_auc"] > model.metrics["offer_rates_holdout_auc"] + 0.1
+    # noise alone: nothing beats the offers' own rates, which are then served
+    examples["accepted"] = rng.random(n) < 0.1
+    assert train(examples, CATALOG, RULES.model).kind == "rates"
