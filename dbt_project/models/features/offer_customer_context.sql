@@ -3,7 +3,8 @@
     What the next-best-offer rules and the acceptance model need to know about a customer on
     each as_of_date of the landing window, from what had landed by that day: current plan,
     contactability, offers shown and declined recently, and the categories the customer
-    spends most on and browses most (shop pages are named /shop/<category>). One row per customer and as_of_date (the customers of churn_features).
+    spends most on and browses most (shop pages are named /shop/<category>). One row per
+    customer and as_of_date (the customers of churn_features).
     Consent is the most recently updated contact version in force on the day; country comes
     from the golden record (dim_customer), which is current, not point-in-time.
 #}
@@ -30,8 +31,8 @@ customers as (
 
 consents as (
 
-    select identity_map.customer_id, versions.marketing_opt_in, versions.updated_at, versions.valid_from,
-        versions.valid_to
+    select identity_map.customer_id, versions.contact_id, versions.marketing_opt_in, versions.updated_at,
+        versions.valid_from, versions.valid_to
     from {{ ref('stg_marketing__contact_consents') }} as versions
     inner join {{ ref('customer_identity_map') }} as identity_map
         on identity_map.source_system = 'marketing'
@@ -49,7 +50,7 @@ consent_as_of as (
         consents.marketing_opt_in,
         row_number() over (
             partition by as_of.customer_id, as_of.as_of_date
-            order by consents.updated_at desc, consents.valid_from desc
+            order by consents.updated_at desc, consents.valid_from desc, consents.contact_id
         ) as recency_rank
     from as_of
     inner join consents
@@ -212,7 +213,8 @@ category_spend as (
         as_of.customer_id,
         as_of.as_of_date,
         purchases.product_category,
-        sum(purchases.line_amount) as spend
+        -- in cents: an exact sum, the same whatever order the rows come in
+        sum({{ in_cents('purchases.line_amount') }}) as spend
     from as_of
     inner join purchases
         on purchases.customer_id = as_of.customer_id

@@ -30,8 +30,9 @@ today as (
         date,
         {{ experience_band('experience_score', 'has_experience_signal') }} as experience_band,
         count(*) as customers,
-        avg(experience_score) as avg_experience_score,
-        avg(engagement_score) as avg_engagement_score,
+        -- decimal averages: exact sums, so a backfill reproduces the nightly values to the digit
+        avg(cast(experience_score as decimal(18, 6))) as avg_experience_score,
+        avg(cast(engagement_score as decimal(18, 6))) as avg_engagement_score,
         avg(case when is_active then 1.0 else 0.0 end) as active_share
     from metrics
     where {{ in_landing_window('date') }}
