@@ -38,8 +38,8 @@ from ml.churn.train import TrainedModel, train
 TRAITS = ["satisfaction", "engagement_propensity", "price_sensitivity", "payment_risk"]
 
 
-def latent_traits(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
-    """customer_id → traits of the person most of its records belong to."""
+def person_of_customer(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
+    """customer_id -> the person most of its records belong to (ground truth)."""
     return con.execute(
         f"""
         WITH votes AS (
@@ -47,13 +47,16 @@ def latent_traits(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
             FROM marts.customer_identity_map m
             JOIN read_parquet('{truth / "person_map.parquet"}') t USING (source_system, source_record_id)
             GROUP BY 1, 2
-        ), owner AS (
-            SELECT customer_id, arg_max(person_id, n) AS person_id FROM votes GROUP BY 1
         )
-        SELECT owner.customer_id, {", ".join(f"p.{t}" for t in TRAITS)}
-        FROM owner JOIN read_parquet('{truth / "persons.parquet"}') p USING (person_id)
+        SELECT customer_id, arg_max(person_id, n) AS person_id FROM votes GROUP BY 1
         """
     ).df()
+
+
+def latent_traits(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
+    """customer_id → traits of the person most of its records belong to."""
+    persons = pd.read_parquet(truth / "persons.parquet", columns=["person_id", *TRAITS])
+    return person_of_customer(con, truth).merge(persons, on="person_id").drop(columns="person_id")
 
 
 def quality(

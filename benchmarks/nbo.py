@@ -34,6 +34,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from benchmarks.churn import person_of_customer
 from config.settings import offer_rules
 from ml.nbo import products as product_mode
 from ml.nbo.evaluate import ips, mean_with_ci, ranking_metrics
@@ -45,21 +46,6 @@ from ml.nbo.run import CATALOG, CHURN_SCORES, CONTEXT, EXAMPLES, PURCHASES, Mode
 
 NEXT_PERIOD_DAYS = 30
 POLICIES = ("ours", "random eligible", "most popular", "ground-truth best")
-
-
-def person_of_customer(con: duckdb.DuckDBPyConnection, truth: Path) -> pd.DataFrame:
-    """customer_id -> the person most of its records belong to."""
-    return con.execute(
-        f"""
-        WITH votes AS (
-            SELECT m.customer_id, t.person_id, count(*) AS n
-            FROM marts.customer_identity_map m
-            JOIN read_parquet('{truth / "person_map.parquet"}') t USING (source_system, source_record_id)
-            GROUP BY 1, 2
-        )
-        SELECT customer_id, arg_max(person_id, n) AS person_id FROM votes GROUP BY 1
-        """
-    ).df()
 
 
 def choices(pairs: pd.DataFrame, key: str, rules: NboRules, day: dt.date, popular: dict[str, int]) -> pd.DataFrame:

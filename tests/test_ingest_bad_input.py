@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_ingest_load import _write
 
 from config.contract import bad_input_policy, entity, max_field_chars
 from ingest.load import ensure_raw_tables, future_files, load_partition
@@ -31,20 +31,6 @@ def _contact(cid: str, email: str = "a@x.com") -> str:
 def _event(eid: str, **extra) -> str:
     rec = {"event_id": eid, "contact_id": "C1", "campaign_id": "k", "event_type": "open", "event_at": TS, **extra}
     return json.dumps(rec)
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    yield c
-    c.close()
-
-
-def _write(landing, source, name, day, ext, content: bytes):
-    path = landing / source / name / f"{day.isoformat()}.{ext}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return path
 
 
 def _load(con, landing, source, name, day=DAY):

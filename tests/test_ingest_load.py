@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from config.contract import entity
 from ingest.load import ensure_raw_tables, landed_days, load_partition
 
 DAY = dt.date(2026, 1, 5)
 CONTACT_HEADER = "contact_id,email,first_name,last_name,phone,country,crm_id,marketing_opt_in,created_at,updated_at"
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    yield c
-    c.close()
 
 
 def _write(landing, source, name, day, ext, content: bytes):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 
 from config.contract import entities, entity
@@ -24,13 +23,6 @@ SURVEY_HEADER = "survey_id,requester_id,ticket_id,survey_type,score,comment,subm
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     return GxSession(tmp_path_factory.mktemp("data_docs"))
-
-
-@pytest.fixture
-def con():
-    c = duckdb.connect()
-    yield c
-    c.close()
 
 
 def _surveys(tmp_path, day: dt.date, rows: list[str]):

@@ -178,32 +178,9 @@ category_views as (
 
 ),
 
-views_ranked as (
-
-    select
-        customer_id,
-        as_of_date,
-        product_category,
-        views * 1.0 / nullif(sum(views) over (partition by customer_id, as_of_date), 0) as view_share,
-        row_number() over (
-            partition by customer_id, as_of_date order by views desc, product_category
-        ) as view_rank
-    from category_views
-
-),
-
 top_viewed as (
 
-    select
-        customer_id,
-        as_of_date,
-        max(case when view_rank = 1 then product_category end) as top_viewed_category,
-        max(case when view_rank = 1 then view_share end) as top_viewed_category_share,
-        max(case when view_rank = 2 then product_category end) as second_viewed_category,
-        max(case when view_rank = 2 then view_share end) as second_viewed_category_share
-    from views_ranked
-    where view_rank <= 2
-    group by customer_id, as_of_date
+    {{ top_two_categories('category_views', 'views', 'viewed_') }}
 
 ),
 
@@ -225,32 +202,9 @@ category_spend as (
 
 ),
 
-category_ranked as (
-
-    select
-        customer_id,
-        as_of_date,
-        product_category,
-        spend / nullif(sum(spend) over (partition by customer_id, as_of_date), 0) as spend_share,
-        row_number() over (
-            partition by customer_id, as_of_date order by spend desc, product_category
-        ) as spend_rank
-    from category_spend
-
-),
-
 top_categories as (
 
-    select
-        customer_id,
-        as_of_date,
-        max(case when spend_rank = 1 then product_category end) as top_category,
-        max(case when spend_rank = 1 then spend_share end) as top_category_share,
-        max(case when spend_rank = 2 then product_category end) as second_category,
-        max(case when spend_rank = 2 then spend_share end) as second_category_share
-    from category_ranked
-    where spend_rank <= 2
-    group by customer_id, as_of_date
+    {{ top_two_categories('category_spend', 'spend', '') }}
 
 ),
 
