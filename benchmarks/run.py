@@ -1,13 +1,22 @@
-"""Benchmark of the nightly pipeline through Dagster at a given scale.
+"""Benchmark of the nightly pipeline through Dagster, at scale S, M or L.
 
-    python -m benchmarks.run --scale S            # 10k persons × 365 days
-    python -m benchmarks.run --persons 2000 --days 60
+    python -m benchmarks.run --scale M                    # 100k persons, 365 days, then 730
+    python -m benchmarks.run --persons 2000 --days 30     # a quick look
 
-Generates a dataset in its own data directory, then measures (in process, through the same
-job the schedule runs): the full backfill of every day but the last as one run, then the
-nightly run of the last day. Per-step wall times come from Dagster's step events; peak memory
-is the process's max RSS. Results: benchmarks/results/<scale>-<date>.json and a line to paste
-into docs/benchmarks.md.
+Generates `2 × days` of extracts into its own data directory (history doubles in the last
+phases), then runs the job the schedule runs, in process, phase by phase:
+
+  backfill       landing days 1 .. N-1 as one run (the first full load)
+  nightly        day N: the nightly incremental run
+  full_refresh   day N again with every dbt model rebuilt from all history (a naive pipeline)
+  raw_floor      DuckDB reading day N's extracts once (the floor for ingestion)
+  backfill_2     days N+1 .. 2N-1 (history grows to 2N days)
+  nightly_2      day 2N: the nightly run on twice the history
+
+Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
+time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows. Results go to
+benchmarks/results/<scale>-<date>.json; the summary printed at the end is the one pasted into
+docs/benchmarks.md. `--no-double` stops after the first night.
 """
 
 from __future__ import annotations
@@ -17,94 +26,135 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
 
+from benchmarks.measure import MemorySampler, run_steps, stage_summary
+from benchmarks.raw_floor import read_day
+
 SCALES = {"S": 10_000, "M": 100_000, "L": 1_000_000}
+TARGETS = {"nightly_max_s": 300, "nightly_max_gib": 8, "history_ratio_max": 1.2, "refresh_speedup_min": 10}
 
 
-def _peak_rss_mib() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _step_times(instance, run_id: str) -> dict[str, float]:
-    starts, times = {}, {}
-    for record in instance.all_logs(run_id):
-        event = record.dagster_event
-        if event is None:
-            continue
-        if event.event_type_value == "STEP_START":
-            starts[event.step_key] = record.timestamp
-        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
-            times[event.step_key] = round(record.timestamp - starts[event.step_key], 2)
-    return times
+def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = False) -> dict:
+    from orchestration.run_day import range_tags
+
+    run_config = {}
+    if full_refresh:
+        run_config = {"ops": {op: {"config": {"full_refresh": True}}
+                              for op in ("dbt_pre_identity_models", "dbt_mart_models")}}
+    sampler = MemorySampler()
+    sampler.start()
+    t0 = time.time()
+    result = job.execute_in_process(
+        instance=instance, tags=range_tags(first.isoformat(), last.isoformat()),
+        run_config=run_config, raise_on_error=False,
+    )
+    wall = time.time() - t0
+    sampler.stop()
+    if not result.success:
+        sys.exit(f"run {result.run_id} for {first}..{last} failed")
+    steps = run_steps(instance, result.run_id)
+    return {
+        "days": f"{first}..{last}",
+        "wall_s": round(wall, 1),
+        "peak_mib": sampler.peak_mib(),
+        "stages": stage_summary(steps, sampler),
+        "steps": {s.key: {"wall_s": round(s.end - s.start, 1), "peak_mib": sampler.peak_mib(s.start, s.end),
+                          "rows_in": s.rows_in, "rows_out": s.rows_out} for s in steps},
+    }
+
+
+def summary_lines(report: dict) -> list[str]:
+    """The markdown rows of docs/benchmarks.md for one benchmark run, and its targets."""
+    p = report["phases"]
+    lines = [
+        f"| {report['date']} | {report['scale']} | {name} | {p[name]['days']} | {p[name]['wall_s']:,} s "
+        f"| {p[name]['peak_mib']:,} MiB |"
+        for name in ("backfill", "nightly", "full_refresh", "backfill_2", "nightly_2") if name in p
+    ]
+    checks = report["targets"]
+    lines.append("")
+    lines += [f"- {name}: {value}" for name, value in checks.items()]
+    return lines
+
+
+def targets(phases: dict) -> dict:
+    nightly = phases["nightly"]
+    out = {
+        "nightly_s": nightly["wall_s"],
+        "nightly_peak_gib": round(nightly["peak_mib"] / 1024, 2),
+        "refresh_speedup": round(phases["full_refresh"]["wall_s"] / nightly["wall_s"], 1),
+    }
+    if "nightly_2" in phases:
+        out["history_ratio"] = round(phases["nightly_2"]["wall_s"] / nightly["wall_s"], 2)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=sorted(SCALES), default="S")
     parser.add_argument("--persons", type=int)
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--days", type=int, default=365, help="N: history of the first night")
+    parser.add_argument("--no-double", action="store_true", help="stop after the first night")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--data-dir", type=Path, default=Path("data/bench"))
+    parser.add_argument("--data-dir", type=Path)
     args = parser.parse_args()
     persons = args.persons or SCALES[args.scale]
-    os.environ["C360_DATA_DIR"] = str(args.data_dir.resolve())
+    scale = args.scale if not args.persons else f"{persons}p"
+    data_dir = (args.data_dir or Path("data") / "bench" / scale).resolve()
+    os.environ["C360_DATA_DIR"] = str(data_dir)
 
     # Imported after C360_DATA_DIR is set: the definitions resolve the warehouse path on import.
     from dagster import DagsterInstance
 
     from config.settings import partitions_start, paths
     from orchestration.definitions import defs
-    from orchestration.run_day import range_tags
     from synthetic.generate import generate
 
-    start = partitions_start()
-    last = start + dt.timedelta(days=args.days - 1)
+    n, start = args.days, partitions_start()
+    day = lambda i: start + dt.timedelta(days=i - 1)  # noqa: E731  (landing day i, 1-based)
+    total_days = n if args.no_double else 2 * n
     report: dict = {
-        "scale": args.scale if not args.persons else f"{persons} persons",
-        "persons": persons,
-        "days": args.days,
-        "date": dt.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
-        "stages": {},
+        "scale": scale, "persons": persons, "days": n, "date": dt.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                   f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+                   f"Python {platform.python_version()}",
+        "phases": {},
     }
-    t0 = time.perf_counter()
-    print(f"generating {persons:,} persons × {args.days} days …", file=sys.stderr)
-    paths().warehouse.unlink(missing_ok=True)
-    generate(paths().data_dir, persons=persons, days=args.days, start=start, seed=args.seed)
-    report["stages"]["generate_s"] = round(time.perf_counter() - t0, 1)
+    phases = report["phases"]
+
+    _log(f"generating {persons:,} persons × {total_days} days into {data_dir}")
+    for f in (paths().warehouse, paths().data_dir / "serving.duckdb"):
+        f.unlink(missing_ok=True)
+    t0 = time.time()
+    rows = generate(data_dir, persons=persons, days=total_days, start=start, seed=args.seed)
+    phases["generate"] = {"days": f"{day(1)}..{day(total_days)}", "wall_s": round(time.time() - t0, 1),
+                          "rows_out": sum(rows.values())}
 
     job = defs.resolve_job_def("nightly_pipeline")
     instance = DagsterInstance.ephemeral()
-    for name, first, end in [
-        ("backfill", start, last - dt.timedelta(days=1)),
-        ("nightly", last, last),
-    ]:
-        print(f"{name}: landing days {first}..{end} …", file=sys.stderr)
-        t = time.perf_counter()
-        result = job.execute_in_process(
-            instance=instance, tags=range_tags(first.isoformat(), end.isoformat())
-        )
-        report["stages"][f"{name}_s"] = round(time.perf_counter() - t, 1)
-        report["stages"][f"{name}_steps_s"] = _step_times(instance, result.run_id)
-        if not result.success:
-            sys.exit(f"{name} run failed")
-    report["peak_rss_mib"] = round(_peak_rss_mib())
+    plan = [("backfill", 1, n - 1, False), ("nightly", n, n, False), ("full_refresh", n, n, True)]
+    if not args.no_double:
+        plan += [("backfill_2", n + 1, 2 * n - 1, False), ("nightly_2", 2 * n, 2 * n, False)]
+    for name, first, last, full_refresh in plan:
+        _log(f"{name}: landing days {day(first)}..{day(last)}")
+        phases[name] = _phase(job, instance, day(first), day(last), full_refresh)
+        _log(f"{name}: {phases[name]['wall_s']} s, peak {phases[name]['peak_mib']:,} MiB")
+        if name == "full_refresh":
+            phases["raw_floor"] = read_day(paths().landing, day(n))
+    report["targets"] = targets(phases)
 
-    out = Path(__file__).parent / "results" / f"{report['scale'].replace(' ', '_')}-{report['date']}.json"
+    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
-    s = report["stages"]
-    print(
-        f"| {report['date']} | {report['scale']} | {persons:,} × {args.days} d | {s['generate_s']} s | "
-        f"{s['backfill_s']} s | {s['nightly_s']} s | {report['peak_rss_mib']:,} MiB | {report['machine']} |"
-    )
-    print(f"wrote {out}", file=sys.stderr)
+    print("\n".join(summary_lines(report)))
+    _log(f"wrote {out}")
 
 
 if __name__ == "__main__":

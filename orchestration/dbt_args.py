@@ -14,6 +14,12 @@ def window_vars(first_day: str, last_day: str) -> dict[str, str]:
     return {"min_date": start.isoformat(), "max_date": (end + dt.timedelta(days=1)).isoformat()}
 
 
+def refresh_window(first_day: str, last_day: str, full_refresh: bool, history_start: str) -> tuple[str, str]:
+    """The window a marts build covers: the run's days, or, on a full refresh, all history up to
+    its last day (an incremental table rebuilt from one day's window would hold only that day)."""
+    return (min(history_start, first_day) if full_refresh else first_day), last_day
+
+
 def churn_vars(churn: dict) -> dict[str, int]:
     """dbt vars of the churn label definitions, from the churn section of config/pipeline.yml."""
     return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}

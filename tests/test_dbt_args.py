@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from orchestration.dbt_args import build_args, churn_vars, nbo_vars, window_vars
+from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, window_vars
 
 
 def test_window_is_half_open_over_landing_days():
@@ -41,3 +41,9 @@ def test_nbo_vars_come_from_the_offer_rules():
         "nbo_category_lookback_days": 365,
         "nbo_response_window_days": 7,
     }
+
+
+def test_full_refresh_rebuilds_all_history_up_to_the_run():
+    assert refresh_window("2026-06-29", "2026-06-29", False, "2026-01-01") == ("2026-06-29", "2026-06-29")
+    assert refresh_window("2026-06-29", "2026-06-29", True, "2026-01-01") == ("2026-01-01", "2026-06-29")
+    assert refresh_window("2025-12-01", "2026-01-31", True, "2026-01-01") == ("2025-12-01", "2026-01-31")

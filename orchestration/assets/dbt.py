@@ -21,8 +21,8 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from config.settings import offer_rules, pipeline_config
-from orchestration.dbt_args import build_args, churn_vars, nbo_vars, window_vars
+from config.settings import offer_rules, partitions_start, pipeline_config
+from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project, warehouse_path
 from orchestration.run_day import run_window
@@ -134,6 +134,6 @@ def dbt_pre_identity_models(context: AssetExecutionContext, dbt: DbtCliResource,
     dagster_dbt_translator=translator,
 )
 def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
-    first, last = context.partition_key_range
+    first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
     dbt_vars = window_vars(first, last) | churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
     yield from _run_dbt(context, dbt, build_args(dbt_vars, config.full_refresh))
