@@ -38,6 +38,21 @@ def partition_days(context: AssetExecutionContext) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def last_days(days: list[dt.date], keep: int) -> list[dt.date]:
+    """The last `keep` of a run's days (all of them for keep = 0)."""
+    return days[-keep:] if keep > 0 else list(days)
+
+
+def training_days(window: list[dt.date], scored: list[dt.date], retrain_weekday: int) -> list[dt.date]:
+    """The days of the window a weekly-retrained model must be considered on for the scored
+    days to get the model their nightly runs got: from the last retraining weekday on or before
+    the first scored day (not before the window) to the end."""
+    if not scored:
+        return []
+    first = scored[0] - dt.timedelta(days=(scored[0].weekday() - retrain_weekday) % 7)
+    return [d for d in window if d >= first]
+
+
 def run_day(context: AssetExecutionContext) -> dt.date:
     """The run's partition (or the end of its partition range); today for an ad-hoc run."""
     tags = context.run.tags

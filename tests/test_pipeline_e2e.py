@@ -116,6 +116,7 @@ def pipeline():
     with pytest.MonkeyPatch.context() as mp:
         for key, value in CHURN.items():
             mp.setitem(pipeline_config()["churn"], key, value)
+        mp.setitem(pipeline_config(), "backfill_scored_days", 0)  # every day, to compare with nightly runs
         _run(instance, _day(0), _day(FIRST_WINDOW_DAYS - 1))  # a backfill of the first weeks …
         with duckdb.connect(str(paths().warehouse)) as con:  # … what it scored, before later data landed …
             con.execute("CREATE OR REPLACE TABLE main.scores_before_later_data AS SELECT * FROM marts.churn_scores")

@@ -4,10 +4,14 @@
       - DuckDB (and default): delete+insert keyed on the partition column, i.e. the
         target's rows for the dates present in the new batch are deleted first.
       - Spark: insert_overwrite of the partitions (dynamic partition overwrite), parquet.
+    window_column: the column whose value is a landing day of the run that wrote the row, when
+    it is not the partition column itself (the dbt tests read only the run's rows by it).
     Usage: {{ config(**incremental_window_config('date')) }}
 #}
-{% macro incremental_window_config(partition_column) -%}
-    {{ return(adapter.dispatch('incremental_window_config', 'customer360')(partition_column)) }}
+{% macro incremental_window_config(partition_column, window_column=none) -%}
+    {%- set config = adapter.dispatch('incremental_window_config', 'customer360')(partition_column) -%}
+    {%- do config.update({'meta': {'landing_window_column': window_column or partition_column}}) -%}
+    {{ return(config) }}
 {%- endmacro %}
 
 {% macro default__incremental_window_config(partition_column) -%}

@@ -15,6 +15,7 @@ class ChurnConfig:
     retrain_weekday: int = 0
     snapshot_every_days: int = 7
     max_snapshots: int = 26
+    max_training_customers: int = 200_000
     validation_snapshots: int = 4
     calibration_snapshots: int = 3
     min_customers: int = 200

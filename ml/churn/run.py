@@ -51,7 +51,8 @@ def training_snapshots(
     con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, definition: str, day: dt.date, start: dt.date
 ) -> pd.DataFrame:
     """Labelled snapshots known by `day`: every snapshot_every_days-th as_of_date since `start`
-    whose horizon has ended by `day`, the latest max_snapshots of them, eligible customers only."""
+    whose horizon has ended by `day`, the latest max_snapshots of them, eligible customers only
+    (at most max_training_customers of them)."""
     label = f"churned_{definition}"
     return con.execute(
         f"""
@@ -59,15 +60,20 @@ def training_snapshots(
             SELECT DISTINCT as_of_date FROM {LABELS_RELATION}
             WHERE horizon_end_date <= ? AND date_diff('day', ?::DATE, as_of_date) % ? = 0
             ORDER BY as_of_date DESC LIMIT ?
+        ),
+        eligible AS (
+            SELECT l.* FROM {LABELS_RELATION} l JOIN dates USING (as_of_date) WHERE l.{definition}_eligible
+        ),
+        sampled AS (
+            SELECT customer_id FROM (SELECT DISTINCT customer_id FROM eligible) ORDER BY md5(customer_id) LIMIT ?
         )
         SELECT f.as_of_date, f.customer_id, l.{label}::INTEGER AS label, {", ".join(f"f.{c}" for c in FEATURE_NAMES)}
-        FROM {LABELS_RELATION} l
-        JOIN dates USING (as_of_date)
+        FROM eligible l
+        JOIN sampled USING (customer_id)
         JOIN {FEATURES_RELATION} f USING (as_of_date, customer_id)
-        WHERE l.{definition}_eligible
         ORDER BY f.as_of_date, f.customer_id
         """,
-        [day, start, cfg.snapshot_every_days, cfg.max_snapshots],
+        [day, start, cfg.snapshot_every_days, cfg.max_snapshots, cfg.max_training_customers],
     ).df()
 
 

@@ -22,7 +22,7 @@ from ml.churn.run import ELIGIBLE, score_day, train_if_due
 from ml.churn.tables import REGISTRY_TABLE, SCORES_TABLE
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
-from orchestration.run_day import partition_days
+from orchestration.run_day import last_days, partition_days, training_days
 
 REGISTRY_KEY = AssetKey(["marts", "ml_model_registry"])
 SCORES_KEY = AssetKey(["marts", "churn_scores"])
@@ -34,6 +34,11 @@ MAX_MEAN_DRIFT = 0.5
 
 def _config() -> ChurnConfig:
     return ChurnConfig.from_dict(pipeline_config()["churn"])
+
+
+def scored_days(context: AssetExecutionContext) -> list:
+    """The days of the run whose daily ML outputs are made (config: backfill_scored_days)."""
+    return last_days(partition_days(context), int(pipeline_config()["backfill_scored_days"]))
 
 
 def _metrics_table(trained) -> str:
@@ -72,8 +77,9 @@ def _calibration_table(trained) -> str:
 )
 def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     cfg, trained, skipped = _config(), [], []
+    days = training_days(partition_days(context), scored_days(context), cfg.retrain_weekday)
     with warehouse.get_connection() as con:
-        for day in partition_days(context):
+        for day in days:
             outcome = train_if_due(con, cfg, day, partitions_start(), paths().models)
             if outcome.trained:
                 trained.append(outcome.trained)
@@ -82,7 +88,7 @@ def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource)
                 skipped.append(f"{day}: {outcome.skipped}")
                 context.log.warning(f"{day}: no model trained: {outcome.skipped}")
         models = con.execute(f"SELECT count(*) FROM {REGISTRY_TABLE}").fetchall()[0][0]
-    metadata = {"dagster/row_count": models, "models_trained": len(trained)}
+    metadata = {"dagster/row_count": models, "models_trained": len(trained), "days_considered": len(days)}
     if skipped:
         metadata["not_trained"] = MetadataValue.md("\n".join(f"- {s}" for s in skipped[-10:]))
     if trained:
@@ -120,7 +126,7 @@ def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource)
 def churn_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     cfg, outcomes = _config(), []
     with warehouse.get_connection() as con:
-        for day in partition_days(context):
+        for day in scored_days(context):
             outcomes.append(score_day(con, cfg, day, paths().models))
         last = outcomes[-1].day
         by_band = con.execute(
@@ -142,6 +148,7 @@ def churn_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> M
     metadata = {
         "dagster/row_count": scored,
         "days_scored": sum(bool(o.scores) for o in outcomes),
+        "days_not_scored_in_backfill": len(partition_days(context)) - len(outcomes),
         "days_without_model": len(unscored),
         "last_day": last.isoformat(),
         "customers_high_risk": bands.get("high", 0),
@@ -161,14 +168,21 @@ def _last_scored_day(con: duckdb.DuckDBPyConnection):
     return con.execute(f"SELECT max(as_of_date) FROM {SCORES_TABLE}").fetchall()[0][0]
 
 
-@asset_check(asset=SCORES_KEY, description="Every churn probability lies in [0, 1] and every row has a risk band.")
+@asset_check(
+    asset=SCORES_KEY,
+    description="On the last scored day every churn probability lies in [0, 1] and every row has a risk band.",
+)
 def churn_scores_in_range(warehouse: DuckDBResource) -> AssetCheckResult:
     with warehouse.get_connection() as con:
+        day = _last_scored_day(con)
         bad = con.execute(
-            f"SELECT count(*) FROM {SCORES_TABLE} WHERE churn_probability NOT BETWEEN 0 AND 1 "
-            "OR churn_probability IS NULL OR risk_band NOT IN ('low', 'medium', 'high')"
+            f"SELECT count(*) FROM {SCORES_TABLE} WHERE as_of_date = ? AND (churn_probability NOT BETWEEN 0 AND 1 "
+            "OR churn_probability IS NULL OR risk_band NOT IN ('low', 'medium', 'high'))",
+            [day],
         ).fetchall()[0][0]
-    return AssetCheckResult(passed=bad == 0, severity=AssetCheckSeverity.ERROR, metadata={"bad_rows": bad})
+    return AssetCheckResult(
+        passed=bad == 0, severity=AssetCheckSeverity.ERROR, metadata={"day": str(day), "bad_rows": bad}
+    )
 
 
 @asset_check(
@@ -224,8 +238,10 @@ def churn_model_not_below_baseline(warehouse: DuckDBResource) -> AssetCheckResul
 )
 def churn_scores_drift(warehouse: DuckDBResource) -> AssetCheckResult:
     with warehouse.get_connection() as con:
+        # the last week only: the whole history would be read to find two days
         days = con.execute(
-            f"SELECT as_of_date, avg(churn_probability) FROM {SCORES_TABLE} GROUP BY 1 ORDER BY 1 DESC LIMIT 2"
+            f"SELECT as_of_date, avg(churn_probability) FROM {SCORES_TABLE} "
+            f"WHERE as_of_date > (SELECT max(as_of_date) FROM {SCORES_TABLE}) - 7 GROUP BY 1 ORDER BY 1 DESC LIMIT 2"
         ).fetchall()
     if len(days) < 2:
         return AssetCheckResult(passed=True, metadata={"note": "fewer than two scored days"})

@@ -16,10 +16,9 @@ from dagster_duckdb import DuckDBResource
 from config.settings import offer_rules
 from ml.nbo.rules import NboRules
 from ml.nbo.run import CATALOG, CONTEXT, OFFERS_TABLE, Models, run_day
-from orchestration.assets.churn import SCORES_KEY
+from orchestration.assets.churn import SCORES_KEY, scored_days
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
-from orchestration.run_day import partition_days
 
 OFFERS_KEY = AssetKey(["marts", "next_best_offers"])
 # Below this share of contactable customers with an offer, coverage is worth a look.
@@ -55,7 +54,7 @@ def next_best_offers(context: AssetExecutionContext, warehouse: DuckDBResource) 
     rules, outcomes = _rules(), []
     with warehouse.get_connection() as con:
         models = Models(con, rules)
-        for day in partition_days(context):
+        for day in scored_days(context):
             outcomes.append(run_day(con, rules, day, models))
         last = outcomes[-1]
         mix = con.execute(

@@ -1,4 +1,4 @@
-{{ config(**incremental_window_config('as_of_date')) }}
+{{ config(**incremental_window_config('as_of_date', window_column='horizon_end_date')) }}
 {#
     What happened after each as_of_date, for training: one row per customer and as_of_date
     whose horizon [as_of_date + 1, as_of_date + H] ends inside the landing window, i.e. the
