@@ -20,6 +20,7 @@ STAGES = [
     ("marts__ml_model_registry", "churn"),
     ("marts__churn_scores", "churn"),
     ("marts__next_best_offers", "offers"),
+    ("marts__experience_engagement_bands", "quality"),
     ("serving__", "publish"),
     ("reports__", "report"),
 ]

@@ -1,0 +1,50 @@
+"""The benchmark's bookkeeping: steps grouped into stages, memory of the process tree, targets."""
+
+import os
+import subprocess
+import sys
+
+from benchmarks.measure import MemorySampler, Step, stage_of, stage_summary, tree_rss_bytes
+from benchmarks.run import targets
+
+
+def test_every_step_of_the_nightly_job_falls_in_a_named_stage():
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("nightly_pipeline")
+    steps = [node.name for node in job.graph.node_defs]
+    assert steps and [s for s in steps if stage_of(s) == "other"] == []
+    assert stage_of("raw__sales__orders") == "ingest" and stage_of("dbt_mart_models") == "dbt"
+
+
+def test_memory_of_the_tree_includes_children():
+    alone = tree_rss_bytes(os.getpid())
+    child = subprocess.Popen(
+        [sys.executable, "-c", "x = b'x' * (200 * 2**20); print('ready', flush=True); import time; time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        assert tree_rss_bytes(os.getpid()) - alone > 150 * 2**20
+    finally:
+        child.kill()
+
+
+def test_stages_add_their_steps_and_keep_the_peak_inside_them():
+    sampler = MemorySampler()
+    sampler.samples = [(1.0, 100 * 2**20), (2.5, 900 * 2**20), (4.0, 300 * 2**20)]
+    steps = [
+        Step("raw__sales__orders", 0.5, 1.5, rows_in=10, rows_out=9),
+        Step("raw__sales__customers", 1.5, 2.0, rows_in=5, rows_out=5),
+        Step("dbt_mart_models", 3.0, 5.0, rows_out=40),
+    ]
+    stages = stage_summary(steps, sampler)
+    assert stages["ingest"] == {"wall_s": 1.5, "peak_mib": 100, "rows_in": 15, "rows_out": 14}
+    assert stages["dbt"]["peak_mib"] == 300
+
+
+def test_targets_compare_the_nightly_run_with_the_full_refresh_and_the_doubled_history():
+    phases = {"nightly": {"wall_s": 60.0, "peak_mib": 4096}, "full_refresh": {"wall_s": 900.0},
+              "nightly_2": {"wall_s": 66.0}}
+    assert targets(phases) == {"nightly_s": 60.0, "nightly_peak_gib": 4.0, "refresh_speedup": 15.0,
+                               "history_ratio": 1.1}
