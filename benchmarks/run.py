@@ -16,7 +16,8 @@ phases), then runs the job the schedule runs, in process, phase by phase:
 Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
 time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows. Results go to
 benchmarks/results/<scale>-<date>.json; the summary printed at the end is the one pasted into
-docs/benchmarks.md. `--no-double` stops after the first night.
+docs/benchmarks.md. `--no-double` stops after the first night; `--only nightly,full_refresh`
+re-measures those phases on the data and warehouse a previous run left (after a change).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def summary_lines(report: dict) -> list[str]:
         f"| {p[name]['peak_mib']:,} MiB |"
         for name in ("backfill", "nightly", "full_refresh", "backfill_2", "nightly_2") if name in p
     ]
-    checks = report["targets"]
+    checks = report.get("targets", {})
     lines.append("")
     lines += [f"- {name}: {value}" for name, value in checks.items()]
     return lines
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--no-double", action="store_true", help="stop after the first night")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--only", help="comma-separated phases to re-run on an existing benchmark's data")
     args = parser.parse_args()
     persons = args.persons or SCALES[args.scale]
     scale = args.scale if not args.persons else f"{persons}p"
@@ -129,13 +131,15 @@ def main() -> None:
     }
     phases = report["phases"]
 
-    _log(f"generating {persons:,} persons × {total_days} days into {data_dir}")
-    for f in (paths().warehouse, paths().data_dir / "serving.duckdb"):
-        f.unlink(missing_ok=True)
-    t0 = time.time()
-    rows = generate(data_dir, persons=persons, days=total_days, start=start, seed=args.seed)
-    phases["generate"] = {"days": f"{day(1)}..{day(total_days)}", "wall_s": round(time.time() - t0, 1),
-                          "rows_out": sum(rows.values())}
+    only = set(args.only.split(",")) if args.only else None
+    if only is None:
+        _log(f"generating {persons:,} persons × {total_days} days into {data_dir}")
+        for f in (paths().warehouse, paths().data_dir / "serving.duckdb"):
+            f.unlink(missing_ok=True)
+        t0 = time.time()
+        rows = generate(data_dir, persons=persons, days=total_days, start=start, seed=args.seed)
+        phases["generate"] = {"days": f"{day(1)}..{day(total_days)}", "wall_s": round(time.time() - t0, 1),
+                              "rows_out": sum(rows.values())}
 
     job = defs.resolve_job_def("nightly_pipeline")
     instance = DagsterInstance.ephemeral()
@@ -143,14 +147,18 @@ def main() -> None:
     if not args.no_double:
         plan += [("backfill_2", n + 1, 2 * n - 1, False), ("nightly_2", 2 * n, 2 * n, False)]
     for name, first, last, full_refresh in plan:
+        if only is not None and name not in only:
+            continue
         _log(f"{name}: landing days {day(first)}..{day(last)}")
         phases[name] = _phase(job, instance, day(first), day(last), full_refresh)
         _log(f"{name}: {phases[name]['wall_s']} s, peak {phases[name]['peak_mib']:,} MiB")
-        if name == "full_refresh":
+        if name == "nightly":
             phases["raw_floor"] = read_day(paths().landing, day(n))
-    report["targets"] = targets(phases)
+    if {"nightly", "full_refresh"} <= set(phases):
+        report["targets"] = targets(phases)
 
-    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}.json"
+    suffix = "-" + "-".join(sorted(only)) if only else ""
+    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}{suffix}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print("\n".join(summary_lines(report)))
