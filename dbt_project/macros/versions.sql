@@ -11,7 +11,11 @@
     facts as the nightly run of D did.
 #}
 
-{# 1 for the latest version of each key (use in a subquery, then filter = 1). #}
+{#
+    1 for the latest version of each key (use in a subquery, then filter = 1). The filter makes
+    the key unique by construction, which is why the staging keys carry no `unique` test (it
+    could not fail, and it re-read the whole history every night).
+#}
 {% macro latest_version_rank(key_columns) -%}
     row_number() over (
         partition by {{ key_columns | join(', ') }}
