@@ -141,6 +141,10 @@ def main() -> None:
         phases["generate"] = {"days": f"{day(1)}..{day(total_days)}", "wall_s": round(time.time() - t0, 1),
                               "rows_out": sum(rows.values())}
 
+    suffix = "-" + "-".join(sorted(only)) if only else ""
+    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}{suffix}.json"
+    out.parent.mkdir(exist_ok=True)
+
     job = defs.resolve_job_def("nightly_pipeline")
     instance = DagsterInstance.ephemeral()
     plan = [("backfill", 1, n - 1, False), ("nightly", n, n, False), ("full_refresh", n, n, True)]
@@ -154,13 +158,9 @@ def main() -> None:
         _log(f"{name}: {phases[name]['wall_s']} s, peak {phases[name]['peak_mib']:,} MiB")
         if name == "nightly":
             phases["raw_floor"] = read_day(paths().landing, day(n))
-    if {"nightly", "full_refresh"} <= set(phases):
-        report["targets"] = targets(phases)
-
-    suffix = "-" + "-".join(sorted(only)) if only else ""
-    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}{suffix}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+        if {"nightly", "full_refresh"} <= set(phases):
+            report["targets"] = targets(phases)
+        out.write_text(json.dumps(report, indent=2) + "\n")  # after each phase: a long run's partial results
     print("\n".join(summary_lines(report)))
     _log(f"wrote {out}")
 
