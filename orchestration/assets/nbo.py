@@ -19,6 +19,7 @@ from ml.nbo.run import CATALOG, CONTEXT, OFFERS_TABLE, Models, run_day
 from orchestration.assets.churn import SCORES_KEY, scored_days
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.run_day import partition_days
 
 OFFERS_KEY = AssetKey(["marts", "next_best_offers"])
 # Below this share of contactable customers with an offer, coverage is worth a look.
@@ -73,6 +74,7 @@ def next_best_offers(context: AssetExecutionContext, warehouse: DuckDBResource) 
     metadata = {
         "dagster/row_count": rows,
         "last_day": last.day.isoformat(),
+        "days_not_ranked_in_backfill": len(partition_days(context)) - len(outcomes),
         "mode": last.mode,
         "customers_with_offers": last.stats["customers_with_offers"],
         "contactable_customers": last.stats["contactable"],
