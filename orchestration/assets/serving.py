@@ -47,7 +47,8 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
             "a reader never waits and never sees half a night) and Parquet under data/exports/<table>/ "
             "(partitioned by date for daily tables). A run rewrites only the partitions its landing days can "
             "have changed and carries the rest over from the previous publication. Personal data is masked "
-            "unless config/pipeline.yml serving.pii says otherwise. Runs after the marts and ML assets and their checks."
+            "unless config/pipeline.yml serving.pii says otherwise. Runs after the marts and ML assets and "
+            "their checks."
         ),
         group_name="serving",
         partitions_def=daily_partitions,
@@ -55,7 +56,9 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         kinds={"duckdb", "parquet"},
         owners=["team:data-engineering"],
     )
-    def bi_tables(context: AssetExecutionContext, config: PublishConfig, warehouse: DuckDBResource) -> MaterializeResult:
+    def bi_tables(
+        context: AssetExecutionContext, config: PublishConfig, warehouse: DuckDBResource
+    ) -> MaterializeResult:
         cfg = pipeline_config()["serving"]
         pii = pii_columns(json.loads(dbt_project.manifest_path.read_text()))
         night = run_day(context)
