@@ -32,7 +32,7 @@ import duckdb
 
 from serving.exports import clean_leftovers, write_exports
 from serving.pii import column_expression
-from serving.reach import EVERYTHING, Reach, night_reach
+from serving.reach import EVERYTHING, Reach, forget, night_reach
 
 INFO_TABLE = "serving_info"
 
@@ -139,17 +139,15 @@ def publish(
             con.execute(f"DROP TABLE {alias}.main.{t}")  # no longer in the warehouse: not served
         _write_info(con, alias, night, mode, version, result.rows)
         con.execute(f"CHECKPOINT {alias}")
-    except BaseException:
         con.execute(f"DETACH {alias}")
-        tmp.unlink(missing_ok=True)
-        raise
-    con.execute(f"DETACH {alias}")
-    try:
         write_exports(con, queries, tables, reach, previous and previous.export_version, exports_dir, version,
                       keep_versions)
     except BaseException:
+        con.execute(f"DETACH DATABASE IF EXISTS {alias}")
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        forget(con)
     os.replace(tmp, serving_path)
     return result
 
@@ -161,7 +159,7 @@ def _write_table(con, alias: str, table: str, query: str, partition: str | None,
         con.execute(f"DROP TABLE IF EXISTS {target}")
         con.execute(f"CREATE TABLE {target} AS {query}")
         return
-    where = reach.predicate(partition)
+    where = reach.predicate(partition, by_row=True)
     con.execute(f"DELETE FROM {target} WHERE {where}")
     con.execute(f"INSERT INTO {target} {query} WHERE {where}")
 

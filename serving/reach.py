@@ -23,26 +23,33 @@ from serving.tables import IDENTITY_MAP, REMAPPED_TABLES
 
 @dataclass(frozen=True)
 class Reach:
-    """The partitions a publish rewrites: all (since None), or those from `since` on plus `also`."""
+    """The partitions a publish rewrites: all (since None), or those from `since` on plus `also`;
+    and, for a table that follows the identity map, the rows of the customers in `customers` (a
+    temporary table of ids), for a store that can replace rows rather than whole partitions."""
 
     since: dt.date | None = None
     also: frozenset[dt.date] = field(default_factory=frozenset)
+    customers: str | None = None
 
     def covers(self, value: dt.date | None) -> bool:
         return self.since is None or value is None or value >= self.since or value in self.also
 
-    def predicate(self, column: str) -> str:
-        """SQL true for the rows of the reached partitions."""
+    def predicate(self, column: str, by_row: bool = False) -> str:
+        """SQL true for the rows of the reached partitions, or with `by_row` of the reached rows."""
         if self.since is None:
             return "true"
         terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
-        if self.also:
+        if by_row and self.customers:
+            # NULL too: a row whose mapping appeared or vanished had or has no customer id
+            terms.append(f"customer_id IN (SELECT customer_id FROM {self.customers}) OR customer_id IS NULL")
+        elif self.also:
             dates = ", ".join(f"DATE '{d}'" for d in sorted(self.also))
             terms.append(f'"{column}" IN ({dates})')
         return "(" + " OR ".join(terms) + ")"
 
 
 EVERYTHING = Reach()
+REMAPPED_CUSTOMERS = "serving_remapped_customers"
 
 
 def columns(con: duckdb.DuckDBPyConnection, relation_or_query: str) -> list[tuple[str, str]]:
@@ -76,13 +83,17 @@ def night_reach(
             reach[t] = EVERYTHING
         elif t in REMAPPED_TABLES:
             reach[t] = EVERYTHING if remapped is None else Reach(
-                since, _partitions_of(con, remapped, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"])
+                since, _partitions_of(con, remapped, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"]),
+                remapped,
             )
         else:
             reach[t] = Reach(since)
-    if remapped is not None:
-        con.execute(f"DROP TABLE {remapped}")
     return reach
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drops the temporary table of remapped customers once the publish is done with it."""
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{REMAPPED_CUSTOMERS}")
 
 
 def _same_columns(con, previous: str, table: str, query: str) -> bool:
@@ -95,7 +106,7 @@ def _same_columns(con, previous: str, table: str, query: str) -> bool:
 
 def _remapped_customers(con, previous: str, queries: Mapping[str, str]) -> str:
     """A temporary table of the customer ids whose identity mappings changed, both old and new ids."""
-    name = "serving_remapped_customers"
+    name = REMAPPED_CUSTOMERS
     current, published = queries[IDENTITY_MAP], f"SELECT * FROM {previous}.main.{IDENTITY_MAP}"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT customer_id FROM ("
