@@ -52,7 +52,7 @@ EVERYTHING = Reach()
 REMAPPED_CUSTOMERS = "serving_remapped_customers"
 
 
-def columns(con: duckdb.DuckDBPyConnection, relation_or_query: str) -> list[tuple[str, str]]:
+def _columns(con: duckdb.DuckDBPyConnection, relation_or_query: str) -> list[tuple[str, str]]:
     """(name, type) of each column of a table or query, to tell whether two can be merged."""
     return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {relation_or_query}").fetchall()]
 
@@ -98,10 +98,10 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
 
 def _same_columns(con, previous: str, table: str, query: str) -> bool:
     try:
-        published = columns(con, f"{previous}.main.{table}")
+        published = _columns(con, f"{previous}.main.{table}")
     except duckdb.CatalogException:
         return False
-    return published == columns(con, query)
+    return published == _columns(con, query)
 
 
 def _remapped_customers(con, previous: str, queries: Mapping[str, str]) -> str:
