@@ -48,7 +48,7 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
     run_config = {}
     if full_refresh:
         run_config = {"ops": {op: {"config": {"full_refresh": True}}
-                              for op in ("dbt_pre_identity_models", "dbt_mart_models")}}
+                              for op in ("dbt_pre_identity_models", "dbt_mart_models", "serving__bi_tables")}}
     sampler = MemorySampler()
     sampler.start()
     t0 = time.time()

@@ -6,9 +6,17 @@ Readers are never blocked and never see half a night:
   from its open file, the next connection sees the new night, and no one writes a file a
   reader holds (DuckDB's lock would make the writer or the reader fail);
 - each table's Parquet export is written into a new version directory, and the path BI tools
-  read, `exports/<table>`, is a symbolic link swapped to it by one rename. The previous
-  version is kept (a reader in the middle of listing it can finish), older ones are removed.
-A crash leaves only hidden temporary files, removed by the next publish."""
+  read, `exports/<table>`, is a symbolic link swapped to it by one rename (serving/exports.py).
+  The previous version is kept (a reader in the middle of listing it can finish), older ones
+  are removed.
+A crash leaves only hidden temporary files, removed by the next publish.
+
+A night costs what it changes, not what history holds: the new serving file starts as a copy
+of the previous one (bytes copied, no row re-encoded), and in it, as in the exports, only the
+partitions of the daily tables the night can have changed are replaced (serving/reach.py);
+the small current-state tables are rewritten whole. The first publish, a full refresh, or a
+previous file of another pii mode or layout rewrites everything. Either way the result is the
+same tables, row for row, so re-running a night gives the same publication."""
 
 from __future__ import annotations
 
@@ -22,10 +30,11 @@ from pathlib import Path
 
 import duckdb
 
+from serving.exports import clean_leftovers, write_exports
 from serving.pii import column_expression
+from serving.reach import EVERYTHING, Reach, forget, night_reach
 
 INFO_TABLE = "serving_info"
-_VERSIONS = ".versions"
 
 
 @dataclass
@@ -34,13 +43,14 @@ class PublishResult:
     rows: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     pii_columns: dict[str, list[str]] = field(default_factory=dict)
+    full: bool = True  # False: built on the previous publication
 
 
-def _existing(con: duckdb.DuckDBPyConnection, schema: str) -> set[str]:
+def _existing(con: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None) -> set[str]:
     rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = coalesce(?, current_database()) "
         "AND table_schema = ?",
-        [schema],
+        [catalog, schema],
     ).fetchall()
     return {r[0] for r in rows}
 
@@ -50,11 +60,26 @@ def _projection(con, schema: str, table: str, pii: Mapping[str, str], mode: str)
     return ", ".join(column_expression(c, pii.get(c), mode) for c in cols)
 
 
-def _clean_leftovers(serving_path: Path, exports_dir: Path) -> None:
+def _clean_leftovers(serving_path: Path) -> None:
     for tmp in serving_path.parent.glob(f".{serving_path.name}.*.tmp*"):
         tmp.unlink(missing_ok=True)
-    for tmp in exports_dir.glob(".*.link-tmp"):
-        tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class _Previous:
+    night: dt.date
+    export_version: str
+
+
+def _previous(con: duckdb.DuckDBPyConnection, alias: str, mode: str) -> _Previous | None:
+    """The publication in catalog `alias` if a night can build on it: one night, same pii mode."""
+    try:
+        rows = con.execute(f"SELECT DISTINCT night, pii_mode, export_version FROM {alias}.main.{INFO_TABLE}").fetchall()
+    except duckdb.Error:
+        return None  # no serving_info, or one from before the incremental publish
+    if len(rows) != 1 or rows[0][0] is None or rows[0][1] != mode or not rows[0][2]:
+        return None
+    return _Previous(rows[0][0], rows[0][2])
 
 
 def publish(
@@ -67,73 +92,89 @@ def publish(
     night: dt.date | None,
     schema: str = "marts",
     keep_versions: int = 2,
+    window: tuple[dt.date, dt.date] | None = None,
+    full_refresh: bool = False,
 ) -> PublishResult:
     """Copies `tables` (name → partition date column or None) of `schema` on `con` to the serving
     file and the exports, personal data served per `mode` (serving/pii.py). Tables that do not
-    exist (yet) are skipped and listed in the result."""
+    exist (yet) are skipped and listed in the result.
+
+    With `window`, the run's first and last landing day, the publication builds on the previous
+    one: only the partitions the night can have changed (serving/reach.py) are rewritten. Without
+    it, with `full_refresh`, or when there is no usable previous publication, all is rewritten."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     exports_dir.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(serving_path, exports_dir)
+    _clean_leftovers(serving_path)
+    clean_leftovers(exports_dir)
     present = _existing(con, schema)
     result = PublishResult(night=night, missing=[t for t in tables if t not in present])
     served = [t for t in tables if t in present]
-    projections = {t: _projection(con, schema, t, pii.get(t, {}), mode) for t in served}
+    queries = {t: f"SELECT {_projection(con, schema, t, pii.get(t, {}), mode)} FROM {schema}.{t}" for t in served}
     result.pii_columns = {t: sorted(pii[t]) for t in served if pii.get(t)}
 
-    token = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    tmp = serving_path.with_name(f".{serving_path.name}.{token}.tmp")
+    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    tmp = serving_path.with_name(f".{serving_path.name}.{version}.tmp")
     alias = f"serving_{uuid.uuid4().hex[:8]}"
-    con.execute(f"ATTACH '{tmp}' AS {alias}")
+    previous = None
+    if window is not None and not full_refresh and serving_path.exists():
+        # A file copy, not a re-encoding of every row; the copy is then changed where the night reaches.
+        shutil.copyfile(serving_path, tmp)
+        con.execute(f"ATTACH '{tmp}' AS {alias}")
+        previous = _previous(con, alias, mode)
+        if previous is None:
+            con.execute(f"DETACH {alias}")
+            tmp.unlink()
+    if previous is None:
+        con.execute(f"ATTACH '{tmp}' AS {alias}")
     try:
+        if previous is None:
+            reach = {t: EVERYTHING for t in served}
+        else:
+            result.full = False
+            reach = night_reach(con, alias, schema, tables, served, queries, window[0], previous.night)
         for t in served:
-            con.execute(f"CREATE TABLE {alias}.main.{t} AS SELECT {projections[t]} FROM {schema}.{t}")
+            _write_table(con, alias, t, queries[t], tables[t], reach[t])
             result.rows[t] = con.execute(f"SELECT count(*) FROM {alias}.main.{t}").fetchall()[0][0]
-        con.execute(
-            f"CREATE TABLE {alias}.main.{INFO_TABLE} (night DATE, table_name VARCHAR, row_count BIGINT, "
-            "pii_mode VARCHAR, published_at TIMESTAMP)"
-        )
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.executemany(
-            f"INSERT INTO {alias}.main.{INFO_TABLE} VALUES (?, ?, ?, ?, ?)",
-            [[night, t, result.rows[t], mode, now] for t in served],
-        )
+        for t in _existing(con, "main", catalog=alias) - set(served):
+            con.execute(f"DROP TABLE {alias}.main.{t}")  # no longer in the warehouse: not served
+        _write_info(con, alias, night, mode, version, result.rows)
         con.execute(f"CHECKPOINT {alias}")
-    finally:
         con.execute(f"DETACH {alias}")
-    try:
-        _export(con, schema, served, projections, tables, exports_dir, token, keep_versions)
+        write_exports(con, queries, tables, reach, previous and previous.export_version, exports_dir, version,
+                      keep_versions)
     except BaseException:
+        con.execute(f"DETACH DATABASE IF EXISTS {alias}")
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        forget(con)
     os.replace(tmp, serving_path)
     return result
 
 
-def _export(con, schema, served, projections, tables, exports_dir: Path, token: str, keep_versions: int) -> None:
-    """Writes every table's new version first, then swaps the links: the exports of a night
-    become visible together, after all of them were written."""
-    new_dirs = {}
-    for t in served:
-        target = exports_dir / _VERSIONS / t / token
-        target.parent.mkdir(parents=True, exist_ok=True)
-        query = f"SELECT {projections[t]} FROM {schema}.{t}"
-        partition = tables[t]
-        if partition:
-            con.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY ({partition}))")
-            target.mkdir(exist_ok=True)  # an empty table writes no partition
-        else:
-            target.mkdir()
-            con.execute(f"COPY ({query}) TO '{target / (t + '.parquet')}' (FORMAT parquet)")
-        new_dirs[t] = target
-    for t, target in new_dirs.items():
-        link = exports_dir / t
-        tmp_link = exports_dir / f".{t}.link-tmp"
-        tmp_link.unlink(missing_ok=True)
-        tmp_link.symlink_to(target.relative_to(exports_dir), target_is_directory=True)
-        os.replace(tmp_link, link)
-        versions = sorted(p for p in target.parent.iterdir() if p.is_dir())
-        for old in versions[:-keep_versions]:
-            shutil.rmtree(old, ignore_errors=True)
+def _write_table(con, alias: str, table: str, query: str, partition: str | None, reach: Reach) -> None:
+    """Rewrites the rows of `table` that `reach` covers: all, or the reached partitions."""
+    target = f"{alias}.main.{table}"
+    if reach.since is None or partition is None:
+        con.execute(f"DROP TABLE IF EXISTS {target}")
+        con.execute(f"CREATE TABLE {target} AS {query}")
+        return
+    where = reach.predicate(partition, by_row=True)
+    con.execute(f"DELETE FROM {target} WHERE {where}")
+    con.execute(f"INSERT INTO {target} {query} WHERE {where}")
+
+
+def _write_info(con, alias: str, night, mode: str, version: str, rows: Mapping[str, int]) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {alias}.main.{INFO_TABLE}")
+    con.execute(
+        f"CREATE TABLE {alias}.main.{INFO_TABLE} (night DATE, table_name VARCHAR, row_count BIGINT, "
+        "pii_mode VARCHAR, published_at TIMESTAMP, export_version VARCHAR)"
+    )
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.executemany(
+        f"INSERT INTO {alias}.main.{INFO_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+        [[night, t, n, mode, now, version] for t, n in rows.items()],
+    )
 
 
 def read_night(serving_path: Path) -> tuple[dt.date | None, dict[str, int]]:

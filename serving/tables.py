@@ -20,3 +20,9 @@ SERVED_TABLES: dict[str, str | None] = {
     # Built by the next-best-offer step; published from the first night it exists.
     "next_best_offers": "as_of_date",
 }
+
+# The identity map, and the daily tables whose customer_id follows it: merges and late
+# person-records re-point their older rows (dbt post-hook remap_customer_ids; feedback_sentiment
+# is rebuilt every run), so a night can change partitions before its window (serving/reach.py).
+IDENTITY_MAP = "customer_identity_map"
+REMAPPED_TABLES = frozenset({"fct_customer_activity", "feedback_sentiment"})

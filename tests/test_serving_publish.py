@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import duckdb
 import pyarrow.dataset as pds
@@ -41,8 +42,8 @@ def _warehouse(days: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _publish(con, tmp_path, night, mode="masked"):
-    return publish(con, tmp_path / "serving.duckdb", tmp_path / "exports", TABLES, PII, mode, night)
+def _publish(con, tmp_path, night, mode="masked", window=None, tables=TABLES):
+    return publish(con, tmp_path / "serving.duckdb", tmp_path / "exports", tables, PII, mode, night, window=window)
 
 
 def test_masked_by_default_hashed_or_clear_on_request(tmp_path):
@@ -175,8 +176,8 @@ def test_readers_neither_block_a_publish_nor_see_half_a_night(tmp_path):
     try:
         readers = {mode: _start_reader(tmp_path, mode, stop) for mode in ("hold", "reopen")}
         for night in nights:  # each night's publish runs while both readers read
-            result = _publish(_warehouse((night - START).days + 1), tmp_path, night)
-            assert result.night == night
+            result = _publish(_warehouse((night - START).days + 1), tmp_path, night, window=(night, night))
+            assert result.night == night and not result.full
         stop.touch()
         outputs = {mode: r.communicate(timeout=120) for mode, r in readers.items()}
     finally:
@@ -207,3 +208,102 @@ def test_every_served_daily_table_is_partitioned_by_one_of_its_dbt_columns():
             continue  # built by the offer step, which is not on this branch yet
         assert table in columns, table
         assert partition is None or partition in columns[table], (table, partition)
+
+
+# A night with an identity merge: c1 has a row on day 0, c2 one on day 1, c3 one every day.
+REMAP_TABLES = {"customer_identity_map": None, "fct_customer_activity": "known_date",
+                "customer_daily_metrics": "date"}
+
+
+def _activity_warehouse(days: int) -> duckdb.DuckDBPyConnection:
+    con = _warehouse(days)
+    con.execute(
+        "CREATE TABLE marts.customer_identity_map AS SELECT * FROM (VALUES ('shop', 'r1', 'c1'), "
+        "('shop', 'r2', 'c2'), ('shop', 'r3', 'c3')) t(source_system, source_record_id, customer_id)"
+    )
+    con.execute(
+        f"CREATE TABLE marts.fct_customer_activity AS SELECT 'a' || d || r AS activity_id, m.customer_id, "
+        f"m.source_system, r AS source_record_id, DATE '{START}' + d::INT AS known_date "
+        "FROM range(?) t(d), (VALUES ('r1'), ('r2'), ('r3')) x(r), marts.customer_identity_map m "
+        "WHERE m.source_record_id = r AND (r = 'r3' OR (r = 'r1' AND d = 0) OR (r = 'r2' AND d = 1))",
+        [days],
+    )
+    return con
+
+
+def _contents(root: Path, tables) -> dict:
+    """Every published table's rows, sorted, from the serving file and from the exports."""
+    out = {}
+    with duckdb.connect(str(root / "serving.duckdb"), read_only=True) as srv:
+        for t in tables:
+            out[("file", t)] = srv.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        out["info"] = srv.execute(
+            f"SELECT night, table_name, row_count, pii_mode FROM {INFO_TABLE} ORDER BY ALL"
+        ).fetchall()
+    for t in tables:
+        out[("parquet", t)] = duckdb.sql(
+            f"SELECT * FROM read_parquet('{root / 'exports' / t}/**/*.parquet', hive_partitioning = true) ORDER BY ALL"
+        ).fetchall()
+    return out
+
+
+def _inodes(exports: Path, table: str) -> dict[str, int]:
+    """Inode of each partition's file in the current version of a daily table's export."""
+    return {p.parent.name: p.stat().st_ino for p in (exports / table).glob("*/*.parquet")}
+
+
+def test_a_nightly_publish_rewrites_only_its_window_and_equals_a_full_one(tmp_path):
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    _publish(_warehouse(3), nightly, START + dt.timedelta(days=2))
+    before = _inodes(nightly / "exports", "customer_daily_metrics")
+    # nights 3 and 4 were not published (a failed run): night 5 catches them up
+    night = START + dt.timedelta(days=5)
+    con = _warehouse(6)
+    result = _publish(con, nightly, night, window=(night, night))
+    assert not result.full and result.rows == {"dim_customer": 2, "customer_daily_metrics": 12}
+    after = _inodes(nightly / "exports", "customer_daily_metrics")
+    assert sorted(after) == [f"date={START + dt.timedelta(days=i)}" for i in range(6)]
+    assert all(after[d] == before[d] for d in before), "a partition before the window was rewritten"
+    assert _publish(con, full, night).full
+    built = TABLES.keys() - {"next_best_offers"}
+    assert _contents(nightly, built) == _contents(full, built)
+    # re-running the night: same publication, the history still the same files
+    first = _contents(nightly, built)
+    _publish(con, nightly, night, window=(night, night))
+    assert _contents(nightly, built) == first
+    assert all(_inodes(nightly / "exports", "customer_daily_metrics")[d] == before[d] for d in before)
+
+
+def test_an_identity_merge_republishes_the_older_partitions_it_re_points(tmp_path):
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    con = _activity_warehouse(5)
+    _publish(con, nightly, START + dt.timedelta(days=4), tables=REMAP_TABLES)
+    before = _inodes(nightly / "exports", "fct_customer_activity")
+    # night 5: new rows, and r2 (c2) is merged into c1: its row of day 1 is re-pointed
+    night = START + dt.timedelta(days=5)
+    con = _activity_warehouse(6)
+    con.execute("UPDATE marts.customer_identity_map SET customer_id = 'c1' WHERE source_record_id = 'r2'")
+    con.execute("UPDATE marts.fct_customer_activity SET customer_id = 'c1' WHERE source_record_id = 'r2'")
+    assert not _publish(con, nightly, night, window=(night, night), tables=REMAP_TABLES).full
+    after = _inodes(nightly / "exports", "fct_customer_activity")
+    rewritten = {d for d in before if after[d] != before[d]}
+    assert rewritten == {f"known_date={START}", f"known_date={START + dt.timedelta(days=1)}"}  # c1's and c2's
+    _publish(con, full, night, tables=REMAP_TABLES)
+    assert _contents(nightly, REMAP_TABLES) == _contents(full, REMAP_TABLES)
+    with duckdb.connect(str(nightly / "serving.duckdb"), read_only=True) as srv:
+        assert srv.execute("SELECT DISTINCT customer_id FROM fct_customer_activity WHERE source_record_id = 'r2'"
+                           ).fetchall() == [("c1",)]
+
+
+def test_another_pii_mode_or_layout_rewrites_everything(tmp_path):
+    con = _warehouse(3)
+    night = START + dt.timedelta(days=2)
+    _publish(con, tmp_path, night)
+    assert _publish(con, tmp_path, night, mode="hashed", window=(night, night)).full
+    before = _inodes(tmp_path / "exports", "customer_daily_metrics")
+    con.execute("ALTER TABLE marts.customer_daily_metrics ADD COLUMN orders INTEGER DEFAULT 0")
+    assert not _publish(con, tmp_path, night, mode="hashed", window=(night, night)).full
+    after = _inodes(tmp_path / "exports", "customer_daily_metrics")
+    assert not set(after.values()) & set(before.values())  # the new column is in every partition
+    with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as srv:
+        assert srv.execute("SELECT count(orders) FROM customer_daily_metrics").fetchall() == [(6,)]

@@ -8,6 +8,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     BackfillPolicy,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -18,12 +19,17 @@ from config.settings import paths, pipeline_config
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
 from orchestration.resources import dbt_project
-from orchestration.run_day import run_day
+from orchestration.run_day import partition_days, run_day
 from serving.pii import pii_columns
 from serving.publish import publish
 from serving.tables import SERVED_TABLES
 
 PUBLISH_KEY = AssetKey(["serving", "bi_tables"])
+
+
+class PublishConfig(Config):
+    # Rewrite every partition, not only those the run's landing days can have changed.
+    full_refresh: bool = False
 
 
 def served_keys(keys: Sequence[AssetKey]) -> list[AssetKey]:
@@ -39,8 +45,10 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         description=(
             "The output tables for BI tools: data/serving.duckdb (built as a new file, then swapped in by rename: "
             "a reader never waits and never sees half a night) and Parquet under data/exports/<table>/ "
-            "(partitioned by date for daily tables). Personal data is masked unless config/pipeline.yml "
-            "serving.pii says otherwise. Runs after the marts and ML assets and their checks."
+            "(partitioned by date for daily tables). A run rewrites only the partitions its landing days can "
+            "have changed and carries the rest over from the previous publication. Personal data is masked "
+            "unless config/pipeline.yml serving.pii says otherwise. Runs after the marts and ML assets and "
+            "their checks."
         ),
         group_name="serving",
         partitions_def=daily_partitions,
@@ -48,14 +56,18 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         kinds={"duckdb", "parquet"},
         owners=["team:data-engineering"],
     )
-    def bi_tables(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    def bi_tables(
+        context: AssetExecutionContext, config: PublishConfig, warehouse: DuckDBResource
+    ) -> MaterializeResult:
         cfg = pipeline_config()["serving"]
         pii = pii_columns(json.loads(dbt_project.manifest_path.read_text()))
         night = run_day(context)
+        days = partition_days(context)
         with warehouse.get_connection() as con:
             result = publish(
                 con, paths().serving, paths().exports, SERVED_TABLES, pii, cfg["pii"], night,
-                keep_versions=int(cfg["keep_export_versions"]),
+                keep_versions=int(cfg["keep_export_versions"]), window=(days[0], days[-1]),
+                full_refresh=config.full_refresh,
             )
             preview = con.execute(
                 "SELECT date, nps, csat_avg, active_customers, churned_customers, revenue FROM marts.cx_kpis_daily "
@@ -71,6 +83,7 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
                 "serving_file": MetadataValue.path(str(paths().serving)),
                 "exports": MetadataValue.path(str(paths().exports)),
                 "pii_mode": cfg["pii"],
+                "rewritten": "every partition" if result.full else "the partitions of the run's reach",
                 "tables": MetadataValue.md(markdown_table(["table", "rows"], sorted(result.rows.items()))),
                 "personal_data_columns": MetadataValue.md(
                     markdown_table(["table", "columns"], [(t, ", ".join(c)) for t, c in result.pii_columns.items()])

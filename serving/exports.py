@@ -1,0 +1,99 @@
+"""The Parquet exports: one version directory per table and night, behind a swapped link.
+
+`exports/<table>` is a symbolic link to `exports/.versions/<table>/<version>`. A night writes
+every table's new version first and then swaps the links, so the exports of a night become
+visible together. A daily table's new version holds the partitions the night reaches, written
+afresh, and hard links to the files of the other partitions of the previous version (same file
+system, no bytes copied): unchanged history costs a directory entry, not a rewrite. Versions
+are never modified once linked, so a reader listing the previous one can finish it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+
+from serving.reach import Reach
+
+VERSIONS = ".versions"
+
+
+def clean_leftovers(exports_dir: Path) -> None:
+    for tmp in exports_dir.glob(".*.link-tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def current_version(exports_dir: Path, table: str) -> Path | None:
+    """The version directory `exports/<table>` points to, if any."""
+    link = exports_dir / table
+    if not link.is_symlink():
+        return None
+    target = (exports_dir / os.readlink(link)).resolve()
+    return target if target.is_dir() else None
+
+
+def write_exports(
+    con: duckdb.DuckDBPyConnection,
+    queries: Mapping[str, str],
+    tables: Mapping[str, str | None],
+    reach: Mapping[str, Reach],
+    previous_version: str | None,
+    exports_dir: Path,
+    version: str,
+    keep_versions: int,
+) -> None:
+    """Writes each table of `queries` as `version`, reusing the previous version's partitions
+    outside its reach when that version is `previous_version`, then swaps the links."""
+    new_dirs = {}
+    for t, query in queries.items():
+        target = exports_dir / VERSIONS / t / version
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partition = tables[t]
+        if partition:
+            base = current_version(exports_dir, t)
+            if base is None or base.name != previous_version:
+                base, table_reach = None, Reach()
+            else:
+                table_reach = reach[t]
+            con.execute(
+                f"COPY ({query} WHERE {table_reach.predicate(partition)}) TO '{target}' "
+                f"(FORMAT parquet, PARTITION_BY ({partition}))"
+            )
+            target.mkdir(exist_ok=True)  # no row in reach writes no directory
+            if base is not None:
+                _link_unreached(base, target, table_reach)
+        else:
+            target.mkdir()
+            con.execute(f"COPY ({query}) TO '{target / (t + '.parquet')}' (FORMAT parquet)")
+        new_dirs[t] = target
+    for t, target in new_dirs.items():
+        link = exports_dir / t
+        tmp_link = exports_dir / f".{t}.link-tmp"
+        tmp_link.unlink(missing_ok=True)
+        tmp_link.symlink_to(target.relative_to(exports_dir), target_is_directory=True)
+        os.replace(tmp_link, link)
+        versions = sorted(p for p in target.parent.iterdir() if p.is_dir())
+        for old in versions[:-keep_versions]:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _link_unreached(base: Path, target: Path, reach: Reach) -> None:
+    """Hard-links the files of `base`'s partitions that `reach` does not cover into `target`."""
+    for part in base.iterdir():
+        if not part.is_dir() or reach.covers(_partition_value(part.name)):
+            continue
+        (target / part.name).mkdir()
+        for f in part.iterdir():
+            os.link(f, target / part.name / f.name)
+
+
+def _partition_value(dir_name: str) -> dt.date | None:
+    """The date of a hive partition directory `<column>=<YYYY-MM-DD>`; None (rewritten) otherwise."""
+    try:
+        return dt.date.fromisoformat(dir_name.partition("=")[2])
+    except ValueError:
+        return None

@@ -1,0 +1,124 @@
+"""Which partitions of the daily tables a night can have changed since the previous publication.
+
+The dbt marts and the ML steps write the rows of the run's landing window: a daily table's
+partitions from the window's first day on (`fct_customer_activity` and `feedback_sentiment`
+are partitioned by known_date = greatest(activity or text date, landing day), which can lie
+after the window, never before it). Older partitions stay as they were, with one exception:
+the tables whose customer_id follows the current identity map (`REMAPPED_TABLES`) re-point
+older rows after merges or late person-records. Those partitions are found from the identity
+map itself: the mappings that differ between the previous publication and the warehouse name
+the customer ids whose rows may have moved, and their rows' partitions, before and after,
+are republished too. Everything outside the reach is carried over unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from serving.tables import IDENTITY_MAP, REMAPPED_TABLES
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The partitions a publish rewrites: all (since None), or those from `since` on plus `also`;
+    and, for a table that follows the identity map, the rows of the customers in `customers` (a
+    temporary table of ids), for a store that can replace rows rather than whole partitions."""
+
+    since: dt.date | None = None
+    also: frozenset[dt.date] = field(default_factory=frozenset)
+    customers: str | None = None
+
+    def covers(self, value: dt.date | None) -> bool:
+        return self.since is None or value is None or value >= self.since or value in self.also
+
+    def predicate(self, column: str, by_row: bool = False) -> str:
+        """SQL true for the rows of the reached partitions, or with `by_row` of the reached rows."""
+        if self.since is None:
+            return "true"
+        terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
+        if by_row and self.customers:
+            # NULL too: a row whose mapping appeared or vanished had or has no customer id
+            terms.append(f"customer_id IN (SELECT customer_id FROM {self.customers}) OR customer_id IS NULL")
+        elif self.also:
+            dates = ", ".join(f"DATE '{d}'" for d in sorted(self.also))
+            terms.append(f'"{column}" IN ({dates})')
+        return "(" + " OR ".join(terms) + ")"
+
+
+EVERYTHING = Reach()
+REMAPPED_CUSTOMERS = "serving_remapped_customers"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation_or_query: str) -> list[tuple[str, str]]:
+    """(name, type) of each column of a table or query, to tell whether two can be merged."""
+    return [(r[0], r[1]) for r in con.execute(f"DESCRIBE {relation_or_query}").fetchall()]
+
+
+def night_reach(
+    con: duckdb.DuckDBPyConnection,
+    previous: str,
+    schema: str,
+    tables: Mapping[str, str | None],
+    served: Sequence[str],
+    queries: Mapping[str, str],
+    first_day: dt.date,
+    previous_night: dt.date,
+) -> dict[str, Reach]:
+    """The reach of each served table, against the publication attached as catalog `previous`.
+
+    A table not in the previous publication, or published with other columns, and every
+    non-partitioned table is rewritten whole. Partitions start at the window's first day, or
+    the day after the previous night if that is earlier: a night whose publish did not run
+    is caught up, not skipped."""
+    since = min(first_day, previous_night + dt.timedelta(days=1))
+    before = {t for t in served if _same_columns(con, previous, t, queries[t])}
+    remapped = _remapped_customers(con, previous, queries) if IDENTITY_MAP in before else None
+    reach: dict[str, Reach] = {}
+    for t in served:
+        part = tables[t]
+        if part is None or t not in before:
+            reach[t] = EVERYTHING
+        elif t in REMAPPED_TABLES:
+            reach[t] = EVERYTHING if remapped is None else Reach(
+                since, _partitions_of(con, remapped, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"]),
+                remapped,
+            )
+        else:
+            reach[t] = Reach(since)
+    return reach
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drops the temporary table of remapped customers once the publish is done with it."""
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{REMAPPED_CUSTOMERS}")
+
+
+def _same_columns(con, previous: str, table: str, query: str) -> bool:
+    try:
+        published = _columns(con, f"{previous}.main.{table}")
+    except duckdb.CatalogException:
+        return False
+    return published == _columns(con, query)
+
+
+def _remapped_customers(con, previous: str, queries: Mapping[str, str]) -> str:
+    """A temporary table of the customer ids whose identity mappings changed, both old and new ids."""
+    name = REMAPPED_CUSTOMERS
+    current, published = queries[IDENTITY_MAP], f"SELECT * FROM {previous}.main.{IDENTITY_MAP}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT customer_id FROM ("
+        f"({current} EXCEPT {published}) UNION ALL ({published} EXCEPT {current})) WHERE customer_id IS NOT NULL"
+    )
+    return name
+
+
+def _partitions_of(con, remapped: str, since: dt.date, part: str, relations: Sequence[str]) -> frozenset[dt.date]:
+    """The partitions before `since` holding rows of the remapped customers in any of `relations`."""
+    union = " UNION ".join(
+        f'SELECT DISTINCT "{part}" FROM {r} WHERE "{part}" < ? AND customer_id IN (SELECT customer_id FROM {remapped})'
+        for r in relations
+    )
+    return frozenset(r[0] for r in con.execute(union, [since] * len(relations)).fetchall())
