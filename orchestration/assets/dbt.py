@@ -95,11 +95,16 @@ def _record_tests(context: AssetExecutionContext, events: list) -> None:
 
 
 def _attach_counts(events: list, relations: dict[str, str]) -> Iterator:
-    """Add dagster/row_count to each built table, once dbt has released the warehouse file."""
+    """Add dagster/row_count to each built table, once dbt has released the warehouse file.
+    Views are not counted: counting one runs its query (a staging view reads all history)."""
     counts: dict[str, int] = {}
     if relations:
         with duckdb.connect(warehouse_path(), read_only=True) as con:
+            views = {f"{schema}.{name}" for schema, name in con.execute(
+                "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
             for output_name, relation in relations.items():
+                if relation in views:
+                    continue
                 try:
                     counts[output_name] = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
                 except duckdb.Error:  # e.g. an ephemeral model
