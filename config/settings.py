@@ -48,6 +48,11 @@ class Paths:
     def reports(self) -> Path:
         return self.data_dir / "reports"
 
+    @property
+    def spark(self) -> Path:
+        """The Spark engine's local state: conf, warehouse (Parquet tables), metastore, checkpoints."""
+        return self.data_dir / "spark"
+
     def under(self, *parts: str) -> Path:
         """A path inside the data folder; one that would leave it (.., an absolute part) is refused."""
         return inside(self.data_dir, *parts)
@@ -76,6 +81,17 @@ def pipeline_config() -> dict:
 def offer_rules() -> dict:
     with open(CONFIG_DIR / "offer_rules.yml") as f:
         return yaml.safe_load(f)
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine of the SQL, identity resolution and scoring: C360_ENGINE, else config/pipeline.yml."""
+    name = os.environ.get("C360_ENGINE") or pipeline_config().get("engine", "duckdb")
+    if name not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
+    return name
 
 
 def partitions_start() -> dt.date:

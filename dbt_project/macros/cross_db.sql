@@ -14,6 +14,10 @@
 {% macro duckdb__regex_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+{# Spark string literals treat a backslash as an escape: '\b' (a regex word boundary) is doubled. #}
+{% macro spark__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement }}')
+{%- endmacro %}
 
 {# True when the expression matches the regular expression somewhere. #}
 {% macro regex_matches(expr, pattern) -%}
@@ -24,6 +28,9 @@
 {%- endmacro %}
 {% macro duckdb__regex_matches(expr, pattern) -%}
     regexp_matches({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+{% macro spark__regex_matches(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern | replace('\\', '\\\\') }}')
 {%- endmacro %}
 
 {# Remove diacritics (é → e). DuckDB has strip_accents; elsewhere a translate() table. #}
