@@ -46,6 +46,18 @@
     strip_accents({{ expr }})
 {%- endmacro %}
 
+{# The values of an expression joined by a delimiter in ascending order (an aggregate; nulls skipped).
+   dbt-spark's listagg ignores an order by clause, so Spark sorts the collected list itself. #}
+{% macro listagg_sorted(measure, delimiter_text) -%}
+    {{ return(adapter.dispatch('listagg_sorted', 'customer360')(measure, delimiter_text)) }}
+{%- endmacro %}
+{% macro default__listagg_sorted(measure, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, "order by " ~ measure) }}
+{%- endmacro %}
+{% macro spark__listagg_sorted(measure, delimiter_text) -%}
+    array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
+{%- endmacro %}
+
 {# Median of a numeric expression (an aggregate). #}
 {% macro median(expr) -%}
     {{ return(adapter.dispatch('median', 'customer360')(expr)) }}
