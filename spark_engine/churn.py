@@ -9,14 +9,7 @@ from pathlib import Path
 from ml.churn import registry
 from ml.churn.run import ELIGIBLE, FEATURES_RELATION, score_frame
 from ml.churn.tables import SCORES_COLUMNS, SCORES_TABLE
-from spark_engine.tables import write_table
-
-# DuckDB type names of ml/churn/tables.py in Spark's words.
-SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "DATE": "date", "TIMESTAMP": "timestamp", "BIGINT": "bigint"}
-
-
-def spark_schema(columns: dict[str, str]) -> str:
-    return ", ".join(f"{name} {SPARK_TYPES[sql_type]}" for name, sql_type in columns.items())
+from spark_engine.tables import spark_schema, write_table
 
 
 def churn_scores_frame(spark, day: dt.date, model_path: Path, bands: dict[str, float], partitions: int):

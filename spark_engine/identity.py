@@ -24,7 +24,7 @@ from ml.identity.resolve import (
     resolve_frame,
 )
 from ml.identity.rules import RuleConfig
-from spark_engine.tables import write_table
+from spark_engine.tables import like_duckdb, write_table
 
 
 def splink_spark_api(spark):
@@ -48,15 +48,13 @@ def _table(spark, name: str, columns: list[str] | None = None) -> pd.DataFrame |
     if not spark.catalog.tableExists(name):
         return None
     frame = spark.table(name)
-    return (frame.select(*columns) if columns else frame).toPandas()
+    return like_duckdb((frame.select(*columns) if columns else frame).toPandas())
 
 
 def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date) -> Resolution:
     """Resolve intermediate.int_identity_records into identity.resolved_identities, match_pairs and
     the changelog, as Spark tables."""
     records = _table(spark, RECORDS_RELATION, RECORD_COLUMNS)
-    # Spark returns dates as datetime.date objects; the rules compare them as DuckDB gives them.
-    records["first_landed_date"] = pd.to_datetime(records["first_landed_date"])
     result = resolve_frame(records, _table(spark, RESOLVED_TABLE), cfg, _table(spark, OVERRIDES_RELATION,
                            OVERRIDE_COLUMNS), splink_api=splink_spark_api(spark))
     resolved = result.resolved.astype({"match_probability": float}).sort_values(["source_system", "source_record_id"])

@@ -1,6 +1,6 @@
 """A window of landing days through the pipeline on the Spark engine, step for step as the Dagster
 job runs it on DuckDB: raw tables → dbt (pre-identity) → identity → sentiment → dbt (marts) →
-churn scores of the last day with a given model file.
+churn scores of the last day with a given model file → that day's next best offers (catalog mode).
 
     python -m spark_engine.pipeline --from 2026-01-01 --to 2026-01-28 [--churn-model FILE]
 """
@@ -17,11 +17,13 @@ from pathlib import Path
 from config.settings import offer_rules, paths, pipeline_config
 from ml.churn.config import ChurnConfig
 from ml.identity.rules import RuleConfig
+from ml.nbo.rules import NboRules
 from orchestration.dbt_args import churn_vars, nbo_vars, window_vars
 from spark_engine.churn import score_churn_on_spark
 from spark_engine.dbt_run import dbt_spark
 from spark_engine.feedback import update_text_sentiment_on_spark
 from spark_engine.identity import resolve_on_spark
+from spark_engine.nbo import offers_on_spark
 from spark_engine.raw_tables import load_raw
 from spark_engine.session import spark_session
 
@@ -52,9 +54,12 @@ def run_window(first: dt.date, last: dt.date, churn_model: Path | None = None) -
     with _timed(seconds, "dbt_marts"):
         dbt_spark(["build", "--selector", "marts", "--vars", json.dumps(dbt_vars, sort_keys=True)])
     if churn_model is not None:
-        cfg = ChurnConfig.from_dict(pipeline_config()["churn"])
+        partitions = pipeline_config()["spark"]["scoring_partitions"]
+        bands = ChurnConfig.from_dict(pipeline_config()["churn"]).risk_bands
         with _timed(seconds, "churn_scores"):
-            score_churn_on_spark(spark, last, churn_model, cfg.risk_bands, pipeline_config()["spark"]["scoring_partitions"])
+            score_churn_on_spark(spark, last, churn_model, bands, partitions)
+        with _timed(seconds, "next_best_offers"):
+            offers_on_spark(spark, NboRules.from_dict(offer_rules()), last, partitions)
     return seconds
 
 
@@ -62,7 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from", dest="first", type=dt.date.fromisoformat, required=True)
     parser.add_argument("--to", dest="last", type=dt.date.fromisoformat, required=True)
-    parser.add_argument("--churn-model", type=Path, help="a model file of data/models/churn/ to score the last day with")
+    parser.add_argument("--churn-model", type=Path,
+                        help="a model file (data/models/churn/) to score the last day with, then rank its offers")
     args = parser.parse_args()
     seconds = run_window(args.first, args.last, args.churn_model)
     print(json.dumps({**seconds, "total": round(sum(seconds.values()), 1)}))

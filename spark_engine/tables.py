@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+
 import pandas as pd
 import pyarrow as pa
 
@@ -29,3 +32,32 @@ def write_table(spark, rows, table: str, partition_by: str | None = None) -> Non
         return
     # insertInto matches columns by position: the table's order (its partition column last).
     frame.select(*spark.table(table).columns).write.insertInto(table, overwrite=True)
+
+
+# DuckDB type names (ml/*/tables.py, ml/nbo/run.py) in Spark's words.
+SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "DATE": "date", "TIMESTAMP": "timestamp", "BIGINT": "bigint",
+               "INTEGER": "int"}
+
+
+def spark_schema(columns: dict[str, str]) -> str:
+    """A Spark DDL schema of columns given as {name: DuckDB type}."""
+    return ", ".join(f"{name} {SPARK_TYPES[sql_type]}" for name, sql_type in columns.items())
+
+
+def like_duckdb(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows from Spark typed as DuckDB's .df() gives them to the shared Python code: dates as
+    datetime64 (Spark gives datetime.date objects) and decimals as floats."""
+    for name in frame.columns:
+        values = frame[name].dropna()
+        if len(values) and frame[name].dtype == object:
+            first = values.iloc[0]
+            if isinstance(first, dt.date) and not isinstance(first, dt.datetime):
+                frame[name] = pd.to_datetime(frame[name])
+            elif isinstance(first, decimal.Decimal):
+                frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def read_frame(spark, sql: str, args: list | None = None) -> pd.DataFrame:
+    """A query's rows on the driver, typed as DuckDB gives them (like_duckdb)."""
+    return like_duckdb(spark.sql(sql, args=args).toPandas())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tempfile
 import time
 
@@ -46,6 +45,15 @@ FEATURE_TABLES = ["churn_features", "churn_labels", "offer_customer_context", "o
                   "customer_product_purchases"]
 # Floating point sums may differ in the last bits with the order of aggregation.
 RTOL, ATOL = 1e-9, 1e-9
+# Known engine differences, each with the most a value may move:
+#  - splink's probabilities and weights: the Spark jar's Jaro-Winkler rounds differently from
+#    DuckDB's and the u-sampling is engine-specific (docs/spark.md); decisions are compared exactly;
+#  - DuckDB averages decimals as a double, Spark exactly: an average at a rounding tie (70.365)
+#    rounds to 70.36 on one and 70.37 on the other, one unit of the last kept digit.
+LOOSER = {
+    "match_probability": 0.005, "min_match_probability": 0.005, "match_weight": 0.05,
+    "avg_engagement_score": 0.01, "avg_experience_score": 0.01,
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +81,8 @@ def engines():
         )
         duckdb_seconds = time.perf_counter() - t0
         assert result.success, "the DuckDB pipeline failed"
-        con = duckdb.connect(str(paths().warehouse), read_only=True)
+        # Not read-only: the registry lookup creates its table when missing (here it exists).
+        con = duckdb.connect(str(paths().warehouse), config={"memory_limit": "2GB", "threads": 1})
 
         from ml.churn import registry
 
@@ -124,9 +133,14 @@ def compare(duck: pd.DataFrame, spark: pd.DataFrame) -> dict:
     d, s = _sorted(_normalised(duck)), _sorted(_normalised(spark))
     assert len(d) == len(s), f"rows: duckdb {len(d)}, spark {len(s)}"
     numeric = [c for c in d.columns if d[c].dtype != object]
+    loosened = {}
     for c in d.columns:
         if c in numeric:
-            close = np.isclose(d[c].to_numpy(), s[c].to_numpy(), rtol=RTOL, atol=ATOL, equal_nan=True)
+            close = np.isclose(d[c].to_numpy(), s[c].to_numpy(), rtol=RTOL, atol=LOOSER.get(c, ATOL) + 1e-12,
+                               equal_nan=True)
+            if c in LOOSER:
+                exact = np.isclose(d[c].to_numpy(), s[c].to_numpy(), rtol=RTOL, atol=ATOL, equal_nan=True)
+                loosened[c] = int((~exact).sum())
             assert close.all(), f"{c}: {int((~close).sum())} values differ, e.g. {d[c][~close].head(3).tolist()} " \
                                 f"vs {s[c][~close].head(3).tolist()}"
         else:
@@ -135,7 +149,8 @@ def compare(duck: pd.DataFrame, spark: pd.DataFrame) -> dict:
                                f"vs {s[c][~same].head(3).tolist()}"
     worst = max((float(np.nanmax(np.abs(d[c] - s[c]))) if len(d) and d[c].notna().any() else 0.0 for c in numeric),
                 default=0.0)
-    return {"rows": len(d), "columns": len(d.columns), "numeric_columns": len(numeric), "max_abs_diff": worst}
+    return {"rows": len(d), "columns": len(d.columns), "numeric_columns": len(numeric), "max_abs_diff": worst,
+            "values_within_looser_tolerance": {c: n for c, n in loosened.items() if n}}
 
 
 @pytest.mark.parametrize("table", [f"marts.{m}" for m in DBT_MARTS] + [f"features.{f}" for f in FEATURE_TABLES])
@@ -189,3 +204,11 @@ def test_churn_scores_are_the_same_for_the_same_model(engines):
     duck = con.execute(query).df()
     assert len(duck) >= 20, "too few scores to compare"
     summary["tables"]["marts.churn_scores"] = compare(duck, spark.sql(query).toPandas())
+
+
+def test_next_best_offers_are_the_same(engines):
+    con, spark, summary = engines
+    query = f"SELECT * FROM marts.next_best_offers WHERE as_of_date = DATE '{LAST.isoformat()}'"
+    duck = con.execute(query).df()
+    assert len(duck) >= 20, "too few offers to compare"
+    summary["tables"]["marts.next_best_offers"] = compare(duck, spark.sql(query).toPandas())
