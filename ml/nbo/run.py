@@ -79,7 +79,9 @@ EXAMPLES_SQL = f"SELECT * FROM {EXAMPLES} WHERE label_known_date <= ? ORDER BY e
 def customers_sql() -> str:
     """The day's context per customer with their churn features and churn risk band (NULL for
     customers the churn model does not score)."""
-    features = ", ".join(f"f.{c}" for c in CUSTOMER_FEATURES if c not in ("is_subscriber", "offers_shown_in_period"))
+    # The context already carries these (a second column of the same name is ambiguous on Spark).
+    in_context = ("is_subscriber", "offers_shown_in_period", "days_since_last_purchase")
+    features = ", ".join(f"f.{c}" for c in CUSTOMER_FEATURES if c not in in_context)
     return (
         f"SELECT c.*, {features}, s.risk_band FROM {CONTEXT} c "
         f"JOIN {FEATURES} f ON f.as_of_date = c.as_of_date AND f.customer_id = c.customer_id "
