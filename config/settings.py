@@ -83,16 +83,5 @@ def offer_rules() -> dict:
         return yaml.safe_load(f)
 
 
-ENGINES = ("duckdb", "spark")
-
-
-def engine() -> str:
-    """The engine of the SQL, identity resolution and scoring: C360_ENGINE, else config/pipeline.yml."""
-    name = os.environ.get("C360_ENGINE") or pipeline_config().get("engine", "duckdb")
-    if name not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {name!r}")
-    return name
-
-
 def partitions_start() -> dt.date:
     return dt.date.fromisoformat(pipeline_config()["partitions_start"])
