@@ -63,9 +63,10 @@ def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date) -> Resolution:
     write_table(spark, pairs, PAIRS_TABLE)
     changelog = result.changelog.copy()
     changelog.insert(3, "run_date", run_date)
-    logged = _table(spark, CHANGELOG_TABLE)
-    if logged is not None:
-        # A re-run finds the ids already changed: keep what the first run logged, add the rest.
+    if spark.catalog.tableExists(CHANGELOG_TABLE):
+        # A re-run finds the ids already changed: keep what the first run logged, add the rest
+        # (read untyped: its run_date stays a date, as in the new rows).
+        logged = spark.table(CHANGELOG_TABLE).toPandas()
         changelog = pd.concat([logged, changelog]).drop_duplicates(ignore_index=True)
     write_table(spark, changelog, CHANGELOG_TABLE)
     return result
