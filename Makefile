@@ -12,7 +12,7 @@ DEMO_START ?= 2026-01-01
 SEED ?= 42
 DATA_DIR ?= data
 
-.PHONY: demo test ui run backfill report publish docs bench bench-identity bench-churn bench-nbo lint lock install generate manifest clean
+.PHONY: demo test test-spark ui run backfill report publish docs bench bench-identity bench-churn bench-nbo lint lock install generate manifest clean
 
 # The virtual environment, with every dependency at its locked version.
 .venv/.installed: pyproject.toml requirements.lock
@@ -41,6 +41,15 @@ demo: install manifest
 # Set-up command 2: the test suite.
 test: install manifest
 	$(PY) -m pytest -q
+
+# The Spark engine (docs/spark.md): its extra (pyspark, dbt-spark) at the locked versions.
+.venv/.spark-installed: .venv/.installed
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev,spark]'
+	@touch $@
+
+# The same pipeline on DuckDB and on local Spark, compared (marts, identity clusters, churn scores).
+test-spark: .venv/.spark-installed manifest
+	$(PY) -m pytest -q -s -m spark tests/spark
 
 ui: install manifest
 	.venv/bin/dagster dev -w workspace.yaml

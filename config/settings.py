@@ -48,6 +48,11 @@ class Paths:
     def reports(self) -> Path:
         return self.data_dir / "reports"
 
+    @property
+    def spark(self) -> Path:
+        """The Spark engine's local state: conf, warehouse (Parquet tables), metastore, checkpoints."""
+        return self.data_dir / "spark"
+
     def under(self, *parts: str) -> Path:
         """A path inside the data folder; one that would leave it (.., an absolute part) is refused."""
         return inside(self.data_dir, *parts)

@@ -14,6 +14,10 @@
 {% macro duckdb__regex_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+{# Spark string literals treat a backslash as an escape: '\b' (a regex word boundary) is doubled. #}
+{% macro spark__regex_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement }}')
+{%- endmacro %}
 
 {# True when the expression matches the regular expression somewhere. #}
 {% macro regex_matches(expr, pattern) -%}
@@ -24,6 +28,9 @@
 {%- endmacro %}
 {% macro duckdb__regex_matches(expr, pattern) -%}
     regexp_matches({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+{% macro spark__regex_matches(expr, pattern) -%}
+    ({{ expr }} rlike '{{ pattern | replace('\\', '\\\\') }}')
 {%- endmacro %}
 
 {# Remove diacritics (é → e). DuckDB has strip_accents; elsewhere a translate() table. #}
@@ -37,6 +44,18 @@
 {%- endmacro %}
 {% macro duckdb__remove_accents(expr) -%}
     strip_accents({{ expr }})
+{%- endmacro %}
+
+{# The values of an expression joined by a delimiter in ascending order (an aggregate; nulls skipped).
+   dbt-spark's listagg ignores an order by clause, so Spark sorts the collected list itself. #}
+{% macro listagg_sorted(measure, delimiter_text) -%}
+    {{ return(adapter.dispatch('listagg_sorted', 'customer360')(measure, delimiter_text)) }}
+{%- endmacro %}
+{% macro default__listagg_sorted(measure, delimiter_text) -%}
+    {{ dbt.listagg(measure, delimiter_text, "order by " ~ measure) }}
+{%- endmacro %}
+{% macro spark__listagg_sorted(measure, delimiter_text) -%}
+    array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
 {%- endmacro %}
 
 {# Median of a numeric expression (an aggregate). #}

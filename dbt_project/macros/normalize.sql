@@ -133,7 +133,8 @@
 {#
     Name keys for matching, out of a normalised name part:
       letters only ("o'brien" → obrien, "a. smith" → asmith is avoided by taking the LAST word
-      of a last name, so a middle initial left in it by "john a. smith" does not count);
+      of a last name, so a middle initial left in it by "john a. smith" does not count; group 0,
+      the whole match, is named because Spark's regexp_extract defaults to group 1);
       a "<surname> household" account name gives no first name and the surname as last name.
     The first-name key is then mapped through the nickname seed (bob → robert) in
     int_identity_records.
@@ -149,7 +150,7 @@
     case
         when {{ last_name }} = 'household' then nullif({{ regex_replace_all(first_name, '[^a-z]', '') }}, '')
         else nullif({{ regex_replace_all(
-            "regexp_extract(trim(" ~ last_name ~ "), '[^ ]+$')", '[^a-z]', '') }}, '')
+            "regexp_extract(trim(" ~ last_name ~ "), '[^ ]+$', 0)", '[^a-z]', '') }}, '')
     end
 {%- endmacro %}
 

@@ -110,10 +110,13 @@ def _settings(prior: float, blocks: list[tuple[str, ...]]):
 
 
 def score_pairs(
-    frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, limits: DuckLimits | None = None
+    frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, limits: DuckLimits | None = None,
+    db_api=None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor,
-    and the blocking rules skipped for the comparison ceiling.
+    and the blocking rules skipped for the comparison ceiling. splink runs on `db_api` when given
+    (the Spark engine's, spark_engine/identity.py), with the same settings; else on the capped
+    in-memory DuckDB, which always counts the blocks (one GROUP BY per rule).
 
     Columns: l, r, match_probability, match_weight.
     """
@@ -139,7 +142,7 @@ def score_pairs(
         skipped_names = ["+".join(cols) for cols in skipped]
         if not blocks:  # splink would score the full cartesian product
             return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
-        linker = Linker(DuckDBAPI(con).register(df), _settings(prior, blocks))
+        linker = Linker((db_api or DuckDBAPI(con)).register(df), _settings(prior, blocks))
         linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
         for cols in TRAINING_BLOCKS:
             linker.training.estimate_parameters_using_expectation_maximisation(

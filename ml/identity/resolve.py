@@ -91,9 +91,11 @@ def _guard_flags(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, cfg: RuleC
 
 
 def resolve_frame(
-    records: pd.DataFrame, previous: pd.DataFrame | None, cfg: RuleConfig, overrides: pd.DataFrame | None = None
+    records: pd.DataFrame, previous: pd.DataFrame | None, cfg: RuleConfig, overrides: pd.DataFrame | None = None,
+    splink_api=None,
 ) -> Resolution:
-    """Pure resolution: identity map, changelog and pair audit from records, the previous map and overrides."""
+    """Pure resolution: identity map, changelog and pair audit from records, the previous map and overrides.
+    splink's pass runs on `splink_api` when given (a splink database API, e.g. Spark's)."""
     records = records.sort_values(["source_system", "source_record_id"], ignore_index=True)
     n = len(records)
     frame = matching_frame(records, cfg)
@@ -121,7 +123,7 @@ def resolve_frame(
         scored = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
         skipped_blocks: list[str] = []
         if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
-            scored, skipped_blocks = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb)
+            scored, skipped_blocks = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb, splink_api)
         scored = scored.astype({"l": np.int64, "r": np.int64})
         scored["rule"] = PROBABILISTIC
         scored["priority"] = len(rule_order) - 1

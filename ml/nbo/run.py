@@ -67,12 +67,31 @@ def training_day(day: dt.date, weekday: int) -> dt.date:
     return day - dt.timedelta(days=(day.weekday() - weekday) % 7)
 
 
+# The queries of the catalog step take the day as their one parameter; portable SQL, the Spark
+# engine runs them too (spark_engine/nbo.py).
+CATALOG_SQL = (
+    f"SELECT offer_id, offer_name, product_category, offer_type, offer_value, valid_from, valid_to "
+    f"FROM {CATALOG} WHERE first_landed_date <= ? ORDER BY offer_id"
+)
+EXAMPLES_SQL = f"SELECT * FROM {EXAMPLES} WHERE label_known_date <= ? ORDER BY exposure_id"
+
+
+def customers_sql() -> str:
+    """The day's context per customer with their churn features and churn risk band (NULL for
+    customers the churn model does not score)."""
+    # The context already carries these (a second column of the same name is ambiguous on Spark).
+    in_context = ("is_subscriber", "offers_shown_in_period", "days_since_last_purchase")
+    features = ", ".join(f"f.{c}" for c in CUSTOMER_FEATURES if c not in in_context)
+    return (
+        f"SELECT c.*, {features}, s.risk_band FROM {CONTEXT} c "
+        f"JOIN {FEATURES} f ON f.as_of_date = c.as_of_date AND f.customer_id = c.customer_id "
+        f"LEFT JOIN {CHURN_SCORES} s ON s.as_of_date = c.as_of_date AND s.customer_id = c.customer_id "
+        "WHERE c.as_of_date = ? ORDER BY c.customer_id"
+    )
+
+
 def catalog_as_of(con: duckdb.DuckDBPyConnection, day: dt.date) -> pd.DataFrame:
-    return con.execute(
-        f"SELECT offer_id, offer_name, product_category, offer_type, offer_value, valid_from, valid_to "
-        f"FROM {CATALOG} WHERE first_landed_date <= ? ORDER BY offer_id",
-        [day],
-    ).df()
+    return con.execute(CATALOG_SQL, [day]).df()
 
 
 def with_offer_columns(examples: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
@@ -91,52 +110,49 @@ class Models:
         if when not in self._cache:
             examples = pd.DataFrame(columns=["exposure_id", "offer_id", "accepted", "exposed_date", "plan"])
             if relation_exists(self.con, EXAMPLES):
-                examples = self.con.execute(
-                    f"SELECT * FROM {EXAMPLES} WHERE label_known_date <= ? ORDER BY exposure_id", [when]
-                ).df()
+                examples = self.con.execute(EXAMPLES_SQL, [when]).df()
             self._cache[when] = train(with_offer_columns(examples, catalog), catalog, self.rules.model)
         return self._cache[when]
 
 
 def customers_as_of(con: duckdb.DuckDBPyConnection, day: dt.date) -> pd.DataFrame:
-    """The day's context per customer with their churn features and churn risk band (NULL for
-    customers the churn model does not score)."""
-    features = ", ".join(f"f.{c}" for c in CUSTOMER_FEATURES if c not in ("is_subscriber", "offers_shown_in_period"))
-    return con.execute(
-        f"SELECT c.*, {features}, s.risk_band FROM {CONTEXT} c "
-        f"JOIN {FEATURES} f ON f.as_of_date = c.as_of_date AND f.customer_id = c.customer_id "
-        f"LEFT JOIN {CHURN_SCORES} s ON s.as_of_date = c.as_of_date AND s.customer_id = c.customer_id "
-        "WHERE c.as_of_date = ? ORDER BY c.customer_id",
-        [day],
-    ).df()
+    return con.execute(customers_sql(), [day]).df()
 
 
 def offers_for_day(con: duckdb.DuckDBPyConnection, rules: NboRules, day: dt.date, models: Models) -> tuple:
     """The day's ranked catalog offers and what happened on the way (for metadata)."""
     out = DayOutcome(day, mode="catalog")
     customers = customers_as_of(con, day)
-    customers["assignment_group"] = assign(
-        customers["customer_id"], rules.groups.salt, rules.groups.holdout_share, rules.groups.explore_share
-    )
-    why_not = not_contactable_reason(customers, rules.contact_policy)
-    contactable = customers[(why_not == "").to_numpy()].reset_index(drop=True)
     catalog = catalog_as_of(con, day)
     offers = valid_offers(catalog, day)
     out.model = models.for_day(day, catalog)
+    frame, out.stats = rank_customers(customers, offers, out.model, rules, day)
+    out.stats["valid_offers"] = len(offers)
+    return frame, out
+
+
+def rank_customers(
+    customers: pd.DataFrame, offers: pd.DataFrame, model: PropensityModel, rules: NboRules, day: dt.date
+) -> tuple[pd.DataFrame, dict]:
+    """Ranked offers of some customers (each customer's rows depend on that customer alone, so any
+    partition of the customers gives the same rows: the Spark engine ranks one per executor task)."""
+    customers = customers.assign(assignment_group=assign(
+        customers["customer_id"], rules.groups.salt, rules.groups.holdout_share, rules.groups.explore_share
+    ))
+    why_not = not_contactable_reason(customers, rules.contact_policy)
+    contactable = customers[(why_not == "").to_numpy()].reset_index(drop=True)
     pairs = eligible_pairs(contactable, offers, rules)
     pairs["category_share"] = category_share(pairs)
     pairs["viewed_share"] = category_share(pairs, "viewed_")
-    pairs["score"] = out.model.predict(pairs)
+    pairs["score"] = model.predict(pairs)
     frame = rank(pairs, rules, day)
-    out.stats = {
+    return frame, {
         "customers": len(customers),
         "contactable": len(contactable),
         "not_contactable": {k: int(v) for k, v in why_not[why_not != ""].value_counts().items()},
-        "valid_offers": len(offers),
         "eligible_pairs": len(pairs),
         "customers_with_offers": int(frame["customer_id"].nunique()),
     }
-    return frame, out
 
 
 def products_for_day(con: duckdb.DuckDBPyConnection, rules: NboRules, day: dt.date) -> tuple:

@@ -29,7 +29,8 @@ COLUMNS = """
 """
 
 # The first version of each record that carried text, among the raw rows (every landed version).
-_FIRST_TEXTS = """
+# Portable SQL: the Spark engine runs it too (spark_engine/feedback.py).
+FIRST_TEXTS = """
 SELECT text_kind, record_id, requester_id, ticket_id, survey_type, text_at, landed_date, text
 FROM (
     SELECT 'survey_comment' AS text_kind, survey_id AS record_id, requester_id, ticket_id, survey_type,
@@ -61,17 +62,22 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
 def update_text_sentiment(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date) -> SentimentStats:
     """Replaces the rows of landing days first..last (inclusive) in one transaction."""
     ensure_table(con)
-    texts = con.execute(_FIRST_TEXTS, [first, last]).df()
+    texts, stats = with_sentiment(con.execute(FIRST_TEXTS, [first, last]).df())
+    with transaction(con, new_texts=texts):
+        con.execute(f"DELETE FROM {TABLE} WHERE landed_date BETWEEN ? AND ?", [first, last])
+        con.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM new_texts")
+    return stats
+
+
+def with_sentiment(texts: pd.DataFrame) -> tuple[pd.DataFrame, SentimentStats]:
+    """The rows of FIRST_TEXTS with their sentiment columns (any engine's query result)."""
     scores = score_texts(texts["text"])
     for column in ("compound", "positive", "neutral", "negative"):
         texts[column] = [getattr(scores[t], column) for t in texts["text"]]
     texts["sentiment_label"] = [scores[t].label for t in texts["text"]]
     texts["sentiment_model"] = MODEL
     texts["scored_at"] = pd.Timestamp(dt.datetime.now(dt.UTC).replace(tzinfo=None))
-    with transaction(con, new_texts=texts):
-        con.execute(f"DELETE FROM {TABLE} WHERE landed_date BETWEEN ? AND ?", [first, last])
-        con.execute(f"INSERT INTO {TABLE} BY NAME SELECT * FROM new_texts")
-    return SentimentStats(
+    return texts, SentimentStats(
         texts=len(texts),
         distinct_texts=len(scores),
         by_label=texts["sentiment_label"].value_counts().sort_index().to_dict(),

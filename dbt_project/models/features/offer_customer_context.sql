@@ -137,10 +137,8 @@ offer_history as (
         customer_id,
         as_of_date,
         sum(case when activity_type = 'offer_exposed' then offers else 0 end) as offers_shown_in_period,
-        {{ dbt.listagg(
-            "case when activity_type = 'offer_declined' then offer_id end",
-            "','",
-            "order by offer_id") }} as declined_offer_ids
+        {{ listagg_sorted("case when activity_type = 'offer_declined' then offer_id end", "','") }}
+            as declined_offer_ids
     from recent_offers
     group by customer_id, as_of_date
 

@@ -52,7 +52,8 @@ bounds as (
 
 weeks as (
 
-    select {{ dbt.dateadd('week', 'numbers.generated_number - 1', 'bounds.first_week') }} as week_start
+    {#- The interval in parentheses: dbt-spark's dateadd multiplies it by 7 as written. #}
+    select {{ dbt.dateadd('week', '(numbers.generated_number - 1)', 'bounds.first_week') }} as week_start
     from ({{ day_numbers(2048) }}) numbers
     cross join bounds
     where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.first_week', 'bounds.last_week', 'week') }}
