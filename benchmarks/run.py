@@ -8,7 +8,8 @@ phases), then runs the job the schedule runs, in process, phase by phase:
 
   backfill       landing days 1 .. N-1 as one run (the first full load)
   nightly        day N: the nightly incremental run
-  full_refresh   day N again with every dbt model rebuilt from all history (a naive pipeline)
+  full_refresh   day N again, every dbt model rebuilt from all history and every output table
+                 republished in full (what a naive pipeline does each night)
   raw_floor      DuckDB reading day N's extracts once (the floor for ingestion)
   backfill_2     days N+1 .. 2N-1 (history grows to 2N days)
   nightly_2      day 2N: the nightly run on twice the history
