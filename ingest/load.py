@@ -180,6 +180,16 @@ def _extra_json(table: pa.Table, columns: list[str]) -> pa.Array:
     )
 
 
+def in_days(column: str) -> str:
+    """`column` is one of the given days; the range first, so DuckDB skips the row groups outside
+    it (list_contains alone reads every row of the table). Parameters: days_params(days)."""
+    return f"{column} BETWEEN ? AND ? AND list_contains(?, {column})"
+
+
+def days_params(days: list[dt.date]) -> list:
+    return [min(days), max(days), days]
+
+
 def load_days(
     con: duckdb.DuckDBPyConnection, entity: Entity, days: list[dt.date], landing_root: Path
 ) -> list[LoadResult]:
@@ -199,17 +209,15 @@ def load_days(
         results.append(result)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     col_list = ", ".join(f'"{c.name}"' for c in entity.columns)
-    # The range first: DuckDB skips row groups outside it (list_contains alone reads every row).
-    in_days = "_partition_date BETWEEN ? AND ? AND list_contains(?, _partition_date)"
-    day_params = [min(days), max(days), days]
     where_entity = "source = ? AND entity = ?"
 
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {entity.qualified_table} WHERE {in_days}", day_params)
+        con.execute(f"DELETE FROM {entity.qualified_table} WHERE {in_days('_partition_date')}", days_params(days))
         for table in (REJECTS_TABLE, LOAD_LOG_TABLE):
             con.execute(
-                f"DELETE FROM {table} WHERE {where_entity} AND {in_days}", [entity.source, entity.name, *day_params]
+                f"DELETE FROM {table} WHERE {where_entity} AND {in_days('_partition_date')}",
+                [entity.source, entity.name, *days_params(days)],
             )
         if tables:
             con.register("_landed", pa.concat_tables(tables))

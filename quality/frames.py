@@ -9,19 +9,10 @@ import duckdb
 import pandas as pd
 
 from config.contract import LINEAGE_COLUMNS, RAW_SCHEMA, Entity
+from ingest.load import days_params, in_days
 from quality.expectations import KNOWN_BY, raw_plausibility_columns, raw_rows_columns
 
 SAMPLE_SEED = 42
-
-
-def in_days(column: str) -> str:
-    """`column` is one of the given days; the range first, so DuckDB skips the row groups outside
-    it (list_contains alone reads every row of the table). Parameters: days_params(days)."""
-    return f"{column} BETWEEN ? AND ? AND list_contains(?, {column})"
-
-
-def days_params(days: list[dt.date]) -> list:
-    return [min(days), max(days), days]
 
 
 def _sampled(con: duckdb.DuckDBPyConnection, sql: str, params: list, max_rows: int) -> pd.DataFrame:

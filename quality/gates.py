@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from config.contract import Entity, bad_input_policy
+from ingest.load import days_params, in_days
 from quality import expectations as ex
 from quality import frames
 from quality.gx_validate import GxSession, SuiteOutcome
@@ -120,13 +121,13 @@ def marts_gate(
                 ex.integrity_suite("fct_customer_activity"),
                 # The rows of the run's landing days: the whole timeline is too big to scan nightly.
                 frames.integrity_frame(con, "marts.fct_customer_activity", ["activity_id"],
-                                       frames.in_days("landed_date"), frames.days_params(run.days)),
+                                       in_days("landed_date"), days_params(run.days)),
             ),
         ],
         ("features", "churn_features"): lambda: [
             session.validate(ex.integrity_suite("churn_features"),
                              frames.integrity_frame(con, "features.churn_features", ["as_of_date", "customer_id"],
-                                                    frames.in_days("as_of_date"), frames.days_params(run.days))),
+                                                    in_days("as_of_date"), days_params(run.days))),
         ],
     }
     return [_verdict(MART_CHECKS[a], a, run, suites[a]()) for a in MART_CHECKS if a in assets]
