@@ -83,5 +83,16 @@ def offer_rules() -> dict:
         return yaml.safe_load(f)
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine the pipeline runs on: `engine` in config/pipeline.yml, or C360_ENGINE."""
+    name = os.environ.get("C360_ENGINE") or pipeline_config()["engine"]
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}: C360_ENGINE / engine in config/pipeline.yml is one of {ENGINES}")
+    return name
+
+
 def partitions_start() -> dt.date:
     return dt.date.fromisoformat(pipeline_config()["partitions_start"])

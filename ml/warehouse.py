@@ -28,6 +28,8 @@ def transaction(con: duckdb.DuckDBPyConnection, **frames: pd.DataFrame) -> Itera
 
 def relation_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     """A table or view `schema.name` exists."""
+    if hasattr(con, "table_exists"):  # the Spark engine's connection (spark_engine/connection.py)
+        return con.table_exists(qualified)
     schema, name = qualified.split(".")
     return bool(
         con.execute(

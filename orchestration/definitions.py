@@ -30,19 +30,27 @@ pipeline_assets = [
 # asset is published and reported on without further wiring).
 outputs = served_keys([key for a in pipeline_assets for key in a.keys])
 
-defs = Definitions(
-    assets=[*pipeline_assets, build_publish_asset(outputs), build_report_asset(outputs)],
-    asset_checks=[
-        cluster_size_within_limit,
-        *churn_checks,
-        *nbo_checks,
-        *quality_checks,
-        experience_link_holds,
-    ],
-    jobs=[nightly_pipeline],
-    schedules=[nightly_schedule],
-    sensors=[record_run_failures],
-    resources=build_resources(),
-    # One writer at a time on the DuckDB file: steps run one after another in the run process.
-    executor=in_process_executor,
-)
+
+def build_definitions(engine_name: str | None = None) -> Definitions:
+    """The definitions on the engine of config/pipeline.yml (or the one named): only the
+    resources differ."""
+    return Definitions(
+        assets=[*pipeline_assets, build_publish_asset(outputs), build_report_asset(outputs)],
+        asset_checks=[
+            cluster_size_within_limit,
+            *churn_checks,
+            *nbo_checks,
+            *quality_checks,
+            experience_link_holds,
+        ],
+        jobs=[nightly_pipeline],
+        schedules=[nightly_schedule],
+        sensors=[record_run_failures],
+        resources=build_resources(engine_name),
+        # One writer at a time on the DuckDB file, one Spark driver per run: steps run one after
+        # another in the run process.
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,15 +1,19 @@
-"""Resources: the DuckDB warehouse and the dbt project/CLI."""
+"""Resources: the warehouse of the selected engine (config/pipeline.yml `engine`) and the dbt
+project/CLI. On DuckDB the warehouse is a file; on Spark it is the run process's SparkSession,
+which dbt shares (spark_engine/dbt_process.py). The assets take either one as `warehouse`."""
 
 from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
+from dagster import ConfigurableResource, ResourceParam
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
 
-from config.settings import DBT_PROJECT_DIR, paths, pipeline_config
+from config.settings import DBT_PROJECT_DIR, engine, paths, pipeline_config
 
 
 def warehouse_path() -> str:
@@ -32,11 +36,52 @@ warehouse_path()
 dbt_project.prepare_if_dev()
 
 
-def build_resources() -> dict:
+class SparkWarehouse(ConfigurableResource):
+    """The Spark engine's warehouse: Parquet tables in the Spark catalog, through the session of the
+    run process (created on first use)."""
+
+    def session(self):
+        from spark_engine.session import spark_session
+
+        return spark_session()
+
+    @contextmanager
+    def get_connection(self):
+        """Read-only queries, as on DuckDB (spark_engine/connection.py)."""
+        from spark_engine.connection import SparkConnection
+
+        yield SparkConnection(self.session())
+
+
+class InProcessDbtCliResource(DbtCliResource):
+    """dbt run by a thread of this process (spark_engine/dbt_process.py), on its SparkSession."""
+
+    def cli(self, args, **kwargs):
+        from spark_engine.dbt_process import dbt_in_this_process
+
+        SparkWarehouse().session()
+        with dbt_in_this_process():
+            return super().cli(args, **kwargs)
+
+
+Warehouse = ResourceParam[DuckDBResource | SparkWarehouse]
+
+
+def on_spark(warehouse) -> bool:
+    return isinstance(warehouse, SparkWarehouse)
+
+
+def build_resources(engine_name: str | None = None) -> dict:
+    # The dbt of this environment, whether or not the venv is on PATH.
+    dbt_executable = str(Path(sys.executable).parent / "dbt")
+    if (engine_name or engine()) == "spark":
+        return {
+            "warehouse": SparkWarehouse(),
+            "dbt": InProcessDbtCliResource(project_dir=dbt_project, target="spark", dbt_executable=dbt_executable),
+        }
     return {
         "warehouse": DuckDBResource(
             database=warehouse_path(), connection_config={"memory_limit": warehouse_memory_limit()}
         ),
-        # The dbt of this environment, whether or not the venv is on PATH.
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable),
     }

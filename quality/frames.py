@@ -18,7 +18,9 @@ SAMPLE_SEED = 42
 def _sampled(con: duckdb.DuckDBPyConnection, sql: str, params: list, max_rows: int) -> pd.DataFrame:
     """The query's rows, or a seeded reservoir sample of max_rows of them."""
     n = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
-    if n > max_rows:
+    if n > max_rows and hasattr(con, "column_types"):  # Spark samples tables only: a seeded shuffle
+        sql = f"SELECT * FROM ({sql}) ORDER BY hash(*, {SAMPLE_SEED}) LIMIT {int(max_rows)}"
+    elif n > max_rows:
         sql = f"SELECT * FROM ({sql}) USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE ({SAMPLE_SEED})"
     return con.execute(sql, params).df()
 
@@ -29,11 +31,15 @@ def schema_frame(con: duckdb.DuckDBPyConnection, entity: Entity) -> pd.DataFrame
         [(c.name, c.sql_type) for c in entity.columns] + [(n, t) for n, (t, _) in LINEAGE_COLUMNS.items()],
         columns=["column_name", "expected_type"],
     )
-    actual = con.execute(
-        "SELECT column_name, data_type AS actual_type FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ?",
-        [RAW_SCHEMA, entity.table],
-    ).df()
+    if hasattr(con, "column_types"):  # the Spark engine's connection (spark_engine/connection.py)
+        actual = pd.DataFrame(con.column_types(entity.qualified_table).items(),
+                              columns=["column_name", "actual_type"])
+    else:
+        actual = con.execute(
+            "SELECT column_name, data_type AS actual_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            [RAW_SCHEMA, entity.table],
+        ).df()
     return expected.merge(actual, on="column_name", how="outer").sort_values("column_name", ignore_index=True)
 
 
@@ -55,27 +61,26 @@ def raw_rows_frame(
 def volume_frame(
     con: duckdb.DuckDBPyConnection, entity: Entity, days: list[dt.date], volume: dict
 ) -> pd.DataFrame:
-    """Per run day with a file: rows landed and the band of the previous days with a file."""
-    history = int(volume["history_days"])  # an int, so safe to inline (a window frame takes no parameter)
-    return con.execute(
-        f"""
-        WITH delivered AS (
-            SELECT _partition_date AS day, rows_landed,
-                   median(rows_landed) OVER recent AS recent_median, count(*) OVER recent AS recent_days
-            FROM raw.load_log
-            WHERE source = ? AND entity = ? AND _source_file IS NOT NULL
-            WINDOW recent AS (ORDER BY _partition_date RANGE BETWEEN {history} PRECEDING AND 1 PRECEDING)
-        ), judged AS (
-            SELECT *, recent_median >= ? AND recent_days >= ? AS has_band FROM delivered
-        )
-        SELECT day, rows_landed, recent_median,
-               CASE WHEN has_band THEN recent_median * ? END AS band_low,
-               CASE WHEN has_band THEN recent_median * ? END AS band_high
-        FROM judged WHERE list_contains(?, day) ORDER BY day
-        """,
-        [entity.source, entity.name, volume["min_median_rows"],
-         int(volume["min_history_days"]), volume["low"], volume["high"], days],
+    """Per run day with a file: rows landed and the band of the previous days with a file (the
+    load log holds a row per day: the median is taken here, as Spark has no windowed median)."""
+    history = int(volume["history_days"])
+    log = con.execute(
+        "SELECT _partition_date AS day, rows_landed FROM raw.load_log WHERE source = ? AND entity = ? "
+        "AND _source_file IS NOT NULL AND _partition_date BETWEEN ? AND ? ORDER BY 1",
+        [entity.source, entity.name, min(days) - dt.timedelta(days=history), max(days)],
     ).df()
+    log["day"] = pd.to_datetime(log["day"])
+    rows = []
+    for day, landed in zip(log["day"], log["rows_landed"], strict=True):
+        if day.date() not in days:
+            continue
+        recent = log.loc[(log["day"] >= day - pd.Timedelta(days=history)) & (log["day"] < day), "rows_landed"]
+        median = float(recent.median()) if len(recent) else None
+        has_band = median is not None and median >= volume["min_median_rows"] and len(recent) >= int(
+            volume["min_history_days"])
+        rows.append((day, landed, median, median * volume["low"] if has_band else None,
+                     median * volume["high"] if has_band else None))
+    return pd.DataFrame(rows, columns=["day", "rows_landed", "recent_median", "band_low", "band_high"])
 
 
 def integrity_frame(

@@ -34,6 +34,8 @@ class ReportData:
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    if hasattr(con, "table_names"):  # the Spark engine's connection (spark_engine/connection.py)
+        return con.table_names()
     rows = con.execute(
         "SELECT table_schema || '.' || table_name FROM information_schema.tables "
         "WHERE table_catalog = current_database()"

@@ -20,7 +20,8 @@ from ml.identity.resolve import (
     RECORD_COLUMNS,
     RECORDS_RELATION,
     RESOLVED_TABLE,
-    Resolution,
+    ResolutionStats,
+    resolution_stats,
     resolve_frame,
 )
 from ml.identity.rules import RuleConfig
@@ -51,7 +52,7 @@ def _table(spark, name: str, columns: list[str] | None = None) -> pd.DataFrame |
     return like_duckdb((frame.select(*columns) if columns else frame).toPandas())
 
 
-def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date) -> Resolution:
+def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date) -> ResolutionStats:
     """Resolve intermediate.int_identity_records into identity.resolved_identities, match_pairs and
     the changelog, as Spark tables."""
     records = _table(spark, RECORDS_RELATION, RECORD_COLUMNS)
@@ -69,4 +70,4 @@ def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date) -> Resolution:
         logged = spark.table(CHANGELOG_TABLE).toPandas()
         changelog = pd.concat([logged, changelog]).drop_duplicates(ignore_index=True)
     write_table(spark, changelog, CHANGELOG_TABLE)
-    return result
+    return resolution_stats(result)

@@ -4,7 +4,7 @@ dbt-spark's `session` method builds its session inside the dbt process
 (`SparkSession.builder.enableHiveSupport().getOrCreate()`), and driver properties (memory, Java
 options, jars) only count when the driver JVM starts. So every property goes into a
 spark-defaults.conf under SPARK_CONF_DIR, which spark-submit reads when pyspark launches the
-driver, and dbt runs in this process (spark_engine/dbt_run.py): dbt and the Python steps get the
+driver, and dbt runs in this process (spark_engine/dbt_process.py): dbt and the Python steps get the
 same session, and the embedded Derby metastore (one process at a time) has one user.
 """
 
@@ -31,6 +31,9 @@ def spark_properties(data: Paths) -> dict[str, str]:
         # Derby's log and lock files, otherwise written to the current directory.
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={home / 'derby'}",
         "spark.local.dir": str(home / "tmp"),
+        # Derby cannot evaluate some partition filters (a date against a parameter): list the
+        # table's partitions and filter them in Spark instead of failing.
+        "spark.sql.hive.metastorePartitionPruningFallbackOnException": "true",
         # Jaro-Winkler & co. for splink, from the jar inside the splink wheel (nothing is downloaded).
         "spark.jars": similarity_jar_location(),
     }

@@ -20,23 +20,31 @@ def to_spark(spark, rows: pd.DataFrame | pa.Table):
     return spark.createDataFrame(rows)
 
 
-def write_table(spark, rows, table: str, partition_by: str | None = None) -> None:
+def write_table(spark, rows, table: str, partition_by: str | list[str] | None = None) -> None:
     """Replace `table` (schema.name) with `rows` (a Spark DataFrame, or pandas/Arrow rows on the
-    driver); with `partition_by`, only the partitions present in `rows` (dynamic partition
-    overwrite), the others stay."""
+    driver); with `partition_by` (a column or columns), only the partitions present in `rows`
+    (dynamic partition overwrite), the others stay."""
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {table.split('.')[0]}")
     frame = rows if hasattr(rows, "write") else to_spark(spark, rows)
     if partition_by is None or not spark.catalog.tableExists(table):
         writer = frame.write.format("parquet").mode("overwrite")
-        (writer.partitionBy(partition_by) if partition_by else writer).saveAsTable(table)
+        columns = [partition_by] if isinstance(partition_by, str) else partition_by
+        (writer.partitionBy(*columns) if columns else writer).saveAsTable(table)
         return
     # insertInto matches columns by position: the table's order (its partition column last).
     frame.select(*spark.table(table).columns).write.insertInto(table, overwrite=True)
 
 
+def ensure_table(spark, table: str, columns: dict[str, str], partition_by: str | None = None) -> None:
+    """Create `table` empty, with `columns` ({name: DuckDB type}), unless it exists (as the DuckDB
+    steps' CREATE TABLE IF NOT EXISTS)."""
+    if not spark.catalog.tableExists(table):
+        write_table(spark, spark.createDataFrame([], spark_schema(columns)), table, partition_by)
+
+
 # DuckDB type names (ml/*/tables.py, ml/nbo/run.py) in Spark's words.
-SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "DATE": "date", "TIMESTAMP": "timestamp", "BIGINT": "bigint",
-               "INTEGER": "int"}
+SPARK_TYPES = {"VARCHAR": "string", "DOUBLE": "double", "BOOLEAN": "boolean", "DATE": "date",
+               "TIMESTAMP": "timestamp", "BIGINT": "bigint", "INTEGER": "int"}
 
 
 def spark_schema(columns: dict[str, str]) -> str:

@@ -82,3 +82,27 @@ def test_nightly_schedule_runs_yesterdays_partition():
     when = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)
     requests = list(schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=when)).run_requests)
     assert [r.partition_key for r in requests] == ["2026-03-14"]
+
+
+def test_the_engine_switch_changes_the_resources_only(monkeypatch):
+    """config `engine` (or C360_ENGINE) picks the resources; the assets, checks, job and schedule
+    stay the same. Building the Spark definitions starts no Spark: the session is made on first use."""
+    import pytest
+
+    from config.settings import engine
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import InProcessDbtCliResource, SparkWarehouse
+
+    monkeypatch.setenv("C360_ENGINE", "spark")
+    assert engine() == "spark"
+    spark = build_definitions()
+    assert isinstance(spark.resources["warehouse"], SparkWarehouse)
+    assert isinstance(spark.resources["dbt"], InProcessDbtCliResource) and spark.resources["dbt"].target == "spark"
+    graph, spark_graph = defs.resolve_asset_graph(), spark.resolve_asset_graph()
+    assert spark_graph.get_all_asset_keys() == graph.get_all_asset_keys()
+    assert spark_graph.asset_check_keys == graph.asset_check_keys
+    assert sorted(spark.resolve_job_def("nightly_pipeline").graph.node_names()) == \
+        sorted(defs.resolve_job_def("nightly_pipeline").graph.node_names())
+    monkeypatch.setenv("C360_ENGINE", "snowflake")
+    with pytest.raises(ValueError, match="unknown engine"):
+        engine()

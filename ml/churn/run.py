@@ -8,7 +8,9 @@ for day D uses only rows known by D, so a backfill of D reproduces the nightly r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -52,38 +54,53 @@ def training_snapshots(
 ) -> pd.DataFrame:
     """Labelled snapshots known by `day`: every snapshot_every_days-th as_of_date since `start`
     whose horizon has ended by `day`, the latest max_snapshots of them, eligible customers only
-    (at most max_training_customers of them)."""
+    (at most max_training_customers of them). SQL both engines run (spark_engine/churn.py)."""
     label = f"churned_{definition}"
+    known = con.execute(
+        f"SELECT DISTINCT as_of_date FROM {LABELS_RELATION} WHERE horizon_end_date <= ? ORDER BY as_of_date DESC",
+        [day],
+    ).fetchall()
+    dates = [d for (d,) in known if (d - start).days % cfg.snapshot_every_days == 0][: cfg.max_snapshots]
+    columns = ["as_of_date", "customer_id", "label", *FEATURE_NAMES]
+    if not dates:
+        return pd.DataFrame(columns=columns)
     return con.execute(
         f"""
-        WITH dates AS (
-            SELECT DISTINCT as_of_date FROM {LABELS_RELATION}
-            WHERE horizon_end_date <= ? AND date_diff('day', ?::DATE, as_of_date) % ? = 0
-            ORDER BY as_of_date DESC LIMIT ?
-        ),
-        eligible AS (
-            SELECT l.* FROM {LABELS_RELATION} l JOIN dates USING (as_of_date) WHERE l.{definition}_eligible
+        WITH eligible AS (
+            SELECT * FROM {LABELS_RELATION}
+            WHERE as_of_date IN ({", ".join("?" * len(dates))}) AND {definition}_eligible
         ),
         sampled AS (
-            SELECT customer_id FROM (SELECT DISTINCT customer_id FROM eligible) ORDER BY md5(customer_id) LIMIT ?
+            SELECT customer_id FROM (SELECT DISTINCT customer_id FROM eligible) AS c
+            ORDER BY md5(customer_id) LIMIT ?
         )
-        SELECT f.as_of_date, f.customer_id, l.{label}::INTEGER AS label, {", ".join(f"f.{c}" for c in FEATURE_NAMES)}
+        SELECT f.as_of_date, f.customer_id, CAST(l.{label} AS INTEGER) AS label,
+            {", ".join(f"f.{c}" for c in FEATURE_NAMES)}
         FROM eligible l
-        JOIN sampled USING (customer_id)
-        JOIN {FEATURES_RELATION} f USING (as_of_date, customer_id)
+        JOIN sampled s ON s.customer_id = l.customer_id
+        JOIN {FEATURES_RELATION} f ON f.as_of_date = l.as_of_date AND f.customer_id = l.customer_id
         ORDER BY f.as_of_date, f.customer_id
         """,
-        [day, start, cfg.snapshot_every_days, cfg.max_snapshots, cfg.max_training_customers],
+        [*dates, cfg.max_training_customers],
     ).df()
 
 
 def train_if_due(
-    con: duckdb.DuckDBPyConnection, cfg: ChurnConfig, day: dt.date, start: dt.date, models_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    cfg: ChurnConfig,
+    day: dt.date,
+    start: dt.date,
+    models_dir: Path,
+    current_model: Callable[[dt.date], dict | None] | None = None,
+    record: Callable[[dict], None] | None = None,
 ) -> DayOutcome:
     """Train as of `day` on the retraining weekday, or when no model trained before `day` exists
-    (so re-running a day retrains exactly when its first run did)."""
+    (so re-running a day retrains exactly when its first run did). The registry is the DuckDB
+    table of `con` unless `current_model` and `record` say otherwise (the Spark engine's)."""
+    current_model = current_model or partial(registry.current_model, con)
+    record = record or partial(registry.record, con)
     out = DayOutcome(day)
-    if day.weekday() != cfg.retrain_weekday and registry.current_model(con, day - dt.timedelta(days=1)):
+    if day.weekday() != cfg.retrain_weekday and current_model(day - dt.timedelta(days=1)):
         return out
     try:
         definition = resolve_definition(con, cfg, day)
@@ -93,7 +110,7 @@ def train_if_due(
         out.skipped = str(e)
         return out
     path = registry.save_model(models_dir, trained)
-    registry.record(con, registry.registry_row(trained, path, dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    record(registry.registry_row(trained, path, dt.datetime.now(dt.UTC).replace(tzinfo=None)))
     out.trained = trained
     return out
 

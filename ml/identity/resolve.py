@@ -220,7 +220,11 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
         # A re-run of a day finds the ids already changed (nothing new to log): keep what the
         # first run logged and add only entries not logged yet.
         con.execute(f"INSERT INTO {CHANGELOG_TABLE} SELECT * FROM _changelog EXCEPT SELECT * FROM {CHANGELOG_TABLE}")
+    return resolution_stats(result)
 
+
+def resolution_stats(result: Resolution) -> ResolutionStats:
+    resolved, changelog, pairs = result.resolved, result.changelog, result.pairs
     sizes = resolved.groupby("customer_id").size()
     return ResolutionStats(
         records=len(resolved),

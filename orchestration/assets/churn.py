@@ -1,7 +1,6 @@
 """Churn prediction after the marts: weekly (re)training into the model registry, daily scores."""
 
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -13,15 +12,15 @@ from dagster import (
     asset,
     asset_check,
 )
-from dagster_duckdb import DuckDBResource
 
-from config.settings import partitions_start, paths, pipeline_config
+from config.settings import engine, partitions_start, paths, pipeline_config
 from ml.churn.config import ChurnConfig
 from ml.churn.metrics import calibration_by_decile
-from ml.churn.run import ELIGIBLE, score_day, train_if_due
+from ml.churn.run import ELIGIBLE, DayOutcome, score_day, train_if_due
 from ml.churn.tables import REGISTRY_TABLE, SCORES_TABLE
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.resources import Warehouse, on_spark
 from orchestration.run_day import last_days, partition_days, training_days
 
 REGISTRY_KEY = AssetKey(["marts", "ml_model_registry"])
@@ -72,21 +71,21 @@ def _calibration_table(trained) -> str:
     group_name="ml",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    kinds={"scikitlearn", "duckdb"},
+    kinds={"scikitlearn", engine()},
     owners=["team:data-science"],
 )
-def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+def ml_model_registry(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     cfg, trained, skipped = _config(), [], []
     days = training_days(partition_days(context), scored_days(context), cfg.retrain_weekday)
+    for day in days:
+        outcome = _train(warehouse, cfg, day)
+        if outcome.trained:
+            trained.append(outcome.trained)
+            context.log.info(f"{day}: trained {outcome.trained.version} ({outcome.trained.promotion_reason})")
+        elif outcome.skipped:
+            skipped.append(f"{day}: {outcome.skipped}")
+            context.log.warning(f"{day}: no model trained: {outcome.skipped}")
     with warehouse.get_connection() as con:
-        for day in days:
-            outcome = train_if_due(con, cfg, day, partitions_start(), paths().models)
-            if outcome.trained:
-                trained.append(outcome.trained)
-                context.log.info(f"{day}: trained {outcome.trained.version} ({outcome.trained.promotion_reason})")
-            elif outcome.skipped:
-                skipped.append(f"{day}: {outcome.skipped}")
-                context.log.warning(f"{day}: no model trained: {outcome.skipped}")
         models = con.execute(f"SELECT count(*) FROM {REGISTRY_TABLE}").fetchall()[0][0]
     metadata = {"dagster/row_count": models, "models_trained": len(trained), "days_considered": len(days)}
     if skipped:
@@ -120,15 +119,14 @@ def ml_model_registry(context: AssetExecutionContext, warehouse: DuckDBResource)
     group_name="ml",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    kinds={"scikitlearn", "duckdb"},
+    kinds={"scikitlearn", engine()},
     owners=["team:data-science"],
 )
-def churn_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    cfg, outcomes = _config(), []
+def churn_scores(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    cfg = _config()
+    outcomes = [_score(warehouse, cfg, day) for day in scored_days(context)]
+    last = outcomes[-1].day
     with warehouse.get_connection() as con:
-        for day in scored_days(context):
-            outcomes.append(score_day(con, cfg, day, paths().models))
-        last = outcomes[-1].day
         by_band = con.execute(
             f"SELECT risk_band, count(*), sum(churn_probability), sum(revenue_at_risk) FROM {SCORES_TABLE} "
             "WHERE as_of_date = ? GROUP BY 1",
@@ -164,7 +162,26 @@ def churn_scores(context: AssetExecutionContext, warehouse: DuckDBResource) -> M
     return MaterializeResult(metadata=metadata)
 
 
-def _last_scored_day(con: duckdb.DuckDBPyConnection):
+def _train(warehouse: Warehouse, cfg: ChurnConfig, day) -> DayOutcome:
+    if on_spark(warehouse):
+        from spark_engine.churn import train_if_due_on_spark
+
+        return train_if_due_on_spark(warehouse.session(), cfg, day, partitions_start(), paths().models)
+    with warehouse.get_connection() as con:
+        return train_if_due(con, cfg, day, partitions_start(), paths().models)
+
+
+def _score(warehouse: Warehouse, cfg: ChurnConfig, day) -> DayOutcome:
+    if on_spark(warehouse):
+        from spark_engine.churn import score_day_on_spark
+
+        partitions = pipeline_config()["spark"]["scoring_partitions"]
+        return score_day_on_spark(warehouse.session(), cfg, day, paths().models, partitions)
+    with warehouse.get_connection() as con:
+        return score_day(con, cfg, day, paths().models)
+
+
+def _last_scored_day(con):
     return con.execute(f"SELECT max(as_of_date) FROM {SCORES_TABLE}").fetchall()[0][0]
 
 
@@ -172,7 +189,7 @@ def _last_scored_day(con: duckdb.DuckDBPyConnection):
     asset=SCORES_KEY,
     description="On the last scored day every churn probability lies in [0, 1] and every row has a risk band.",
 )
-def churn_scores_in_range(warehouse: DuckDBResource) -> AssetCheckResult:
+def churn_scores_in_range(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as con:
         day = _last_scored_day(con)
         bad = con.execute(
@@ -189,7 +206,7 @@ def churn_scores_in_range(warehouse: DuckDBResource) -> AssetCheckResult:
     asset=SCORES_KEY,
     description=f"On the last scored day, at least {MIN_SCORED_SHARE:.0%} of the eligible customers have a score.",
 )
-def churn_scores_cover_eligible_customers(warehouse: DuckDBResource) -> AssetCheckResult:
+def churn_scores_cover_eligible_customers(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as con:
         day = _last_scored_day(con)
         if day is None:
@@ -215,7 +232,7 @@ def churn_scores_cover_eligible_customers(warehouse: DuckDBResource) -> AssetChe
     asset=SCORES_KEY,
     description="The model behind the last day's scores is no worse than both baselines on its validation period.",
 )
-def churn_model_not_below_baseline(warehouse: DuckDBResource) -> AssetCheckResult:
+def churn_model_not_below_baseline(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as con:
         row = con.execute(
             f"SELECT r.model_version, r.auc, greatest(r.recency_rule_auc, r.logistic_regression_auc) "
@@ -236,7 +253,7 @@ def churn_model_not_below_baseline(warehouse: DuckDBResource) -> AssetCheckResul
     asset=SCORES_KEY,
     description=f"The mean churn probability moved by at most {MAX_MEAN_DRIFT:.0%} from the previous scored day.",
 )
-def churn_scores_drift(warehouse: DuckDBResource) -> AssetCheckResult:
+def churn_scores_drift(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as con:
         # the last week only: the whole history would be read to find two days
         days = con.execute(

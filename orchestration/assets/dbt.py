@@ -24,9 +24,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from config.settings import offer_rules, partitions_start, pipeline_config
 from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, window_vars
 from orchestration.partitions import daily_partitions
-from orchestration.resources import dbt_project, warehouse_path
+from orchestration.resources import Warehouse, dbt_project, on_spark, warehouse_path
 from orchestration.run_day import run_window
-from quality.results import ValidationRow, record_results
+from orchestration.validation_results import record_validation
+from quality.results import ValidationRow
 
 LAYER_OWNERS = {
     "staging": "team:data-engineering",
@@ -60,25 +61,30 @@ class CustomerDbtTranslator(DagsterDbtTranslator):
 translator = CustomerDbtTranslator()
 
 
-def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> Iterator:
+def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, args: list[str]) -> Iterator:
     warehouse_path()  # exports C360_WAREHOUSE for the dbt profile
     context.log.info(f"dbt {' '.join(args)}")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     events = list(invocation.stream())
     # Failed tests are the results most worth keeping: recorded before the step fails on them.
-    _record_tests(context, events)
+    record_validation(warehouse, _test_rows(context, events))
     relations = {
         e.output_name: ".".join(context.asset_key_for_output(e.output_name).path)
         for e in events
         if isinstance(e, Output)
     }
-    yield from _attach_counts(events, relations)
+    counts = _table_counts(warehouse, relations)
+    for e in events:
+        if isinstance(e, Output) and e.output_name in counts:
+            yield e.with_metadata({**e.metadata, "dagster/row_count": counts[e.output_name]})
+        else:
+            yield e
     if not invocation.is_successful():
         raise invocation.get_error()
 
 
-def _record_tests(context: AssetExecutionContext, events: list) -> None:
-    """dbt test results into quality.validation_results, beside the GX ones."""
+def _test_rows(context: AssetExecutionContext, events: list) -> list[ValidationRow]:
+    """dbt test results as rows of quality.validation_results, beside the GX ones."""
     partition, run_id = run_window(context.run.tags), context.run.run_id
     rows = []
     for e in events:
@@ -89,31 +95,30 @@ def _record_tests(context: AssetExecutionContext, events: list) -> None:
                 "error" if e.severity.value == "ERROR" else "warn", e.passed,
                 "" if failures is None else f"{getattr(failures, 'value', failures)} failing rows", None, run_id,
             ))
-    if rows:
-        with duckdb.connect(warehouse_path()) as con:
-            record_results(con, rows)
+    return rows
 
 
-def _attach_counts(events: list, relations: dict[str, str]) -> Iterator:
-    """Add dagster/row_count to each built table, once dbt has released the warehouse file.
-    Views are not counted: counting one runs its query (a staging view reads all history)."""
-    counts: dict[str, int] = {}
-    if relations:
-        with duckdb.connect(warehouse_path(), read_only=True) as con:
-            views = {f"{schema}.{name}" for schema, name in con.execute(
-                "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-            for output_name, relation in relations.items():
-                if relation in views:
-                    continue
-                try:
-                    counts[output_name] = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
-                except duckdb.Error:  # e.g. an ephemeral model
-                    continue
-    for e in events:
-        if isinstance(e, Output) and e.output_name in counts:
-            yield e.with_metadata({**e.metadata, "dagster/row_count": counts[e.output_name]})
-        else:
-            yield e
+def _table_counts(warehouse: Warehouse, relations: dict[str, str]) -> dict[str, int]:
+    """Rows of each built table, once dbt has released the warehouse. Views are not counted:
+    counting one runs its query (a staging view reads all history)."""
+    if not relations:
+        return {}
+    if on_spark(warehouse):
+        spark = warehouse.session()
+        return {output: spark.table(relation).count() for output, relation in relations.items()
+                if spark.catalog.tableExists(relation) and spark.catalog.getTable(relation).tableType != "VIEW"}
+    counts = {}
+    with warehouse.get_connection() as con:
+        views = {f"{schema}.{name}" for schema, name in con.execute(
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        for output_name, relation in relations.items():
+            if relation in views:
+                continue
+            try:
+                counts[output_name] = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+            except duckdb.Error:  # e.g. an ephemeral model
+                continue
+    return counts
 
 
 @dbt_assets(
@@ -125,8 +130,10 @@ def _attach_counts(events: list, relations: dict[str, str]) -> Iterator:
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=translator,
 )
-def dbt_pre_identity_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
-    yield from _run_dbt(context, dbt, build_args(None, config.full_refresh))
+def dbt_pre_identity_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, config: DbtRunConfig
+):
+    yield from _run_dbt(context, dbt, warehouse, build_args(None, config.full_refresh))
 
 
 @dbt_assets(
@@ -138,7 +145,7 @@ def dbt_pre_identity_models(context: AssetExecutionContext, dbt: DbtCliResource,
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=translator,
 )
-def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, config: DbtRunConfig):
     first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
     dbt_vars = window_vars(first, last) | churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
-    yield from _run_dbt(context, dbt, build_args(dbt_vars, config.full_refresh))
+    yield from _run_dbt(context, dbt, warehouse, build_args(dbt_vars, config.full_refresh))

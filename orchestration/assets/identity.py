@@ -14,13 +14,13 @@ from dagster import (
     asset_check,
     multi_asset,
 )
-from dagster_duckdb import DuckDBResource
 
-from config.settings import pipeline_config
+from config.settings import engine, pipeline_config
 from ml.identity.resolve import RESOLVED_TABLE, resolve
 from ml.identity.rules import RuleConfig
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.resources import Warehouse, on_spark
 from orchestration.run_day import run_day
 
 IDENTITY_KEY = AssetKey(["identity", "resolved_identities"])
@@ -44,7 +44,7 @@ def _config() -> RuleConfig:
                 "appended to identity.customer_id_changelog."
             ),
             group_name="identity",
-            kinds={"python", "duckdb"},
+            kinds={"python", engine()},
             owners=["team:data-engineering"],
         ),
         AssetSpec(
@@ -52,7 +52,7 @@ def _config() -> RuleConfig:
             deps=_DEPS,
             description="Every candidate pair of the run with its rule, match probability and decision (audit).",
             group_name="identity",
-            kinds={"python", "duckdb"},
+            kinds={"python", engine()},
             owners=["team:data-engineering"],
         ),
     ],
@@ -61,9 +61,14 @@ def _config() -> RuleConfig:
     backfill_policy=BackfillPolicy.single_run(),
     retry_policy=RetryPolicy(max_retries=2, delay=5),
 )
-def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResource):
-    with warehouse.get_connection() as con:
-        stats = resolve(con, _config(), run_day(context))
+def resolved_identities(context: AssetExecutionContext, warehouse: Warehouse):
+    if on_spark(warehouse):
+        from spark_engine.identity import resolve_on_spark
+
+        stats = resolve_on_spark(warehouse.session(), _config(), run_day(context))
+    else:
+        with warehouse.get_connection() as con:
+            stats = resolve(con, _config(), run_day(context))
     linked = stats.records - stats.records_by_rule.get("unique", 0)
     sizes = sorted(stats.cluster_size_counts.items())
     yield MaterializeResult(
@@ -94,12 +99,12 @@ def resolved_identities(context: AssetExecutionContext, warehouse: DuckDBResourc
     asset=IDENTITY_KEY,
     description="Cluster sizes stay sane: no customer above guards.max_cluster_records records (config/pipeline.yml).",
 )
-def cluster_size_within_limit(warehouse: DuckDBResource) -> AssetCheckResult:
+def cluster_size_within_limit(warehouse: Warehouse) -> AssetCheckResult:
     limit = _config().max_cluster_records
     with warehouse.get_connection() as con:
         largest, over = con.execute(
             f"SELECT coalesce(max(n), 0), count(*) FILTER (WHERE n > {limit}) "
-            f"FROM (SELECT count(*) AS n FROM {RESOLVED_TABLE} GROUP BY customer_id)"
+            f"FROM (SELECT count(*) AS n FROM {RESOLVED_TABLE} GROUP BY customer_id) AS clusters"
         ).fetchall()[0]
     return AssetCheckResult(
         passed=largest <= limit,

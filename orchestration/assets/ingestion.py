@@ -9,17 +9,27 @@ from dagster import (
     RetryPolicy,
     asset,
 )
-from dagster_duckdb import DuckDBResource
 
 from config.contract import Entity, entities
-from config.settings import paths
-from ingest.load import ensure_raw_tables, load_days
+from config.settings import engine, paths
+from ingest.load import LoadResult, ensure_raw_tables, load_days
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.resources import Warehouse, on_spark
 from orchestration.run_day import partition_days
 
 # Landing days read and written per transaction: bounds memory on a long backfill.
 DAYS_PER_BATCH = 31
+
+
+def _load(warehouse: Warehouse, entity: Entity, days: list) -> list[LoadResult]:
+    if on_spark(warehouse):
+        from spark_engine.raw_tables import load_entity
+
+        return load_entity(warehouse.session(), entity, days, paths().landing)
+    with warehouse.get_connection() as con:
+        ensure_raw_tables(con, [entity])
+        return load_days(con, entity, days, paths().landing)
 
 
 def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
@@ -32,20 +42,18 @@ def build_ingestion_asset(entity: Entity) -> AssetsDefinition:
         partitions_def=daily_partitions,
         backfill_policy=BackfillPolicy.single_run(),
         group_name="raw",
-        kinds={"duckdb", entity.format},
+        kinds={engine(), entity.format},
         owners=["team:data-engineering"],
         tags={"source_system": entity.source},
         retry_policy=RetryPolicy(max_retries=2, delay=5),
     )
-    def _ingest(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    def _ingest(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         days = partition_days(context)
-        landing = paths().landing
+        results = []
+        for i in range(0, len(days), DAYS_PER_BATCH):
+            results += _load(warehouse, entity, days[i : i + DAYS_PER_BATCH])
+            context.log.info(f"{entity.table}: loaded {min(i + DAYS_PER_BATCH, len(days))}/{len(days)} days")
         with warehouse.get_connection() as con:
-            ensure_raw_tables(con, [entity])
-            results = []
-            for i in range(0, len(days), DAYS_PER_BATCH):
-                results += load_days(con, entity, days[i : i + DAYS_PER_BATCH], landing)
-                context.log.info(f"{entity.table}: loaded {min(i + DAYS_PER_BATCH, len(days))}/{len(days)} days")
             table_rows = con.execute(f"SELECT count(*) FROM {entity.qualified_table}").fetchall()[0][0]
         landed = sum(r.rows_landed for r in results)
         loaded = sum(r.rows_loaded for r in results)

@@ -11,14 +11,14 @@ from dagster import (
     asset,
     asset_check,
 )
-from dagster_duckdb import DuckDBResource
 
-from config.settings import offer_rules
+from config.settings import engine, offer_rules, pipeline_config
 from ml.nbo.rules import NboRules
-from ml.nbo.run import CATALOG, CONTEXT, OFFERS_TABLE, Models, run_day
+from ml.nbo.run import CATALOG, CONTEXT, OFFERS_TABLE, DayOutcome, Models, run_day
 from orchestration.assets.churn import SCORES_KEY, scored_days
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.resources import Warehouse, on_spark
 from orchestration.run_day import partition_days
 
 OFFERS_KEY = AssetKey(["marts", "next_best_offers"])
@@ -48,16 +48,14 @@ def _rules() -> NboRules:
     group_name="ml",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
-    kinds={"scikitlearn", "duckdb"},
+    kinds={"scikitlearn", engine()},
     owners=["team:data-science"],
 )
-def next_best_offers(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    rules, outcomes = _rules(), []
+def next_best_offers(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    rules = _rules()
+    outcomes = _rank(warehouse, rules, scored_days(context))
+    last = outcomes[-1]
     with warehouse.get_connection() as con:
-        models = Models(con, rules)
-        for day in scored_days(context):
-            outcomes.append(run_day(con, rules, day, models))
-        last = outcomes[-1]
         mix = con.execute(
             f"SELECT offer_id, count(*) FILTER (WHERE rank = 1) AS first, count(*) AS offered, avg(score), "
             f"sum(expected_value) FROM {OFFERS_TABLE} WHERE as_of_date = ? AND assignment_group = 'treatment' "
@@ -98,6 +96,19 @@ def next_best_offers(context: AssetExecutionContext, warehouse: DuckDBResource) 
     return MaterializeResult(metadata=metadata)
 
 
+def _rank(warehouse: Warehouse, rules: NboRules, days: list) -> list[DayOutcome]:
+    if on_spark(warehouse):
+        from spark_engine.connection import SparkConnection
+        from spark_engine.nbo import run_day_on_spark
+
+        spark, partitions = warehouse.session(), pipeline_config()["spark"]["scoring_partitions"]
+        models = Models(SparkConnection(spark), rules)
+        return [run_day_on_spark(spark, rules, day, models, partitions) for day in days]
+    with warehouse.get_connection() as con:
+        models = Models(con, rules)
+        return [run_day(con, rules, day, models) for day in days]
+
+
 def _last_day(con):
     return con.execute(f"SELECT max(as_of_date) FROM {OFFERS_TABLE}").fetchall()[0][0]
 
@@ -109,7 +120,7 @@ def _last_day(con):
         "offer declined within the cool-down, or outside the offer's validity window."
     ),
 )
-def offers_respect_contact_policy(warehouse: DuckDBResource) -> AssetCheckResult:
+def offers_respect_contact_policy(warehouse: Warehouse) -> AssetCheckResult:
     policy = _rules().contact_policy
     with warehouse.get_connection() as con:
         day = _last_day(con)
@@ -121,7 +132,7 @@ def offers_respect_contact_policy(warehouse: DuckDBResource) -> AssetCheckResult
                 count(*) FILTER (WHERE ? AND NOT c.marketing_opt_in),
                 count(*) FILTER (WHERE ? AND c.unsubscribed),
                 count(*) FILTER (WHERE c.offers_shown_in_period >= ?),
-                count(*) FILTER (WHERE list_contains(string_split(c.declined_offer_ids, ','), o.offer_id)),
+                count(*) FILTER (WHERE ',' || c.declined_offer_ids || ',' LIKE '%,' || o.offer_id || ',%'),
                 count(*) FILTER (WHERE k.offer_id IS NOT NULL
                     AND (k.valid_from > o.as_of_date OR k.valid_to < o.as_of_date))
             FROM {OFFERS_TABLE} o
@@ -142,7 +153,7 @@ def offers_respect_contact_policy(warehouse: DuckDBResource) -> AssetCheckResult
     asset=OFFERS_KEY,
     description="On the last day every customer has at most top_k offers (explore: one), ranked 1..n without gaps.",
 )
-def offers_within_cap(warehouse: DuckDBResource) -> AssetCheckResult:
+def offers_within_cap(warehouse: Warehouse) -> AssetCheckResult:
     top_k = _rules().top_k
     with warehouse.get_connection() as con:
         day = _last_day(con)
@@ -172,7 +183,7 @@ def offers_within_cap(warehouse: DuckDBResource) -> AssetCheckResult:
     asset=OFFERS_KEY,
     description=f"On the last day at least {MIN_COVERAGE:.0%} of the contactable customers have an offer.",
 )
-def offers_cover_contactable_customers(warehouse: DuckDBResource) -> AssetCheckResult:
+def offers_cover_contactable_customers(warehouse: Warehouse) -> AssetCheckResult:
     policy = _rules().contact_policy
     with warehouse.get_connection() as con:
         day = _last_day(con)

@@ -15,11 +15,12 @@ from dagster import (
     MetadataValue,
     multi_asset_check,
 )
-from dagster_duckdb import DuckDBResource
 
 from config.contract import Entity, bad_input_policy, entities
 from config.settings import paths, pipeline_config
+from orchestration.resources import Warehouse
 from orchestration.run_day import window_days
+from orchestration.validation_results import record_validation
 from quality.gates import (
     BAD_INPUT_CHECK,
     MART_CHECKS,
@@ -31,7 +32,6 @@ from quality.gates import (
     raw_gate,
 )
 from quality.gx_validate import GxSession
-from quality.results import record_results
 
 SEVERITY = {"error": AssetCheckSeverity.ERROR, "warn": AssetCheckSeverity.WARN}
 
@@ -97,7 +97,7 @@ def build_raw_quality_gate(checked: list[Entity]) -> AssetChecksDefinition:
     """One step checks every raw asset of the run (one GX context, one Data Docs build)."""
 
     @multi_asset_check(specs=_raw_specs(checked), can_subset=True, name="raw_quality_gate")
-    def raw_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
+    def raw_quality_gate(context: AssetCheckExecutionContext, warehouse: Warehouse):
         selected = {tuple(k.asset_key.path) for k in context.selected_asset_check_keys}
         run, settings = _run(context), pipeline_config()["quality"]
         session = GxSession(paths().under("quality", "data_docs", "raw"))
@@ -106,7 +106,7 @@ def build_raw_quality_gate(checked: list[Entity]) -> AssetChecksDefinition:
             for e in checked:
                 if ("raw", e.source, e.name) in selected:
                     verdicts += raw_gate(con, e, run, session, settings)
-            record_results(con, [row for v in verdicts for row in v.rows])
+        record_validation(warehouse, [row for v in verdicts for row in v.rows])
         docs = session.build_docs()
         yield from _results(context, verdicts, docs)
 
@@ -114,13 +114,13 @@ def build_raw_quality_gate(checked: list[Entity]) -> AssetChecksDefinition:
 
 
 @multi_asset_check(specs=_mart_specs(), can_subset=True, name="marts_quality_gate")
-def marts_quality_gate(context: AssetCheckExecutionContext, warehouse: DuckDBResource):
+def marts_quality_gate(context: AssetCheckExecutionContext, warehouse: Warehouse):
     selected = {tuple(k.asset_key.path) for k in context.selected_asset_check_keys}
     run, settings = _run(context), pipeline_config()["quality"]
     session = GxSession(paths().under("quality", "data_docs", "marts"))
     with warehouse.get_connection() as con:
         verdicts = marts_gate(con, run, session, settings, selected)
-        record_results(con, [row for v in verdicts for row in v.rows])
+    record_validation(warehouse, [row for v in verdicts for row in v.rows])
     docs = session.build_docs()
     yield from _results(context, verdicts, docs)
 

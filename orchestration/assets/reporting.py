@@ -14,11 +14,11 @@ from dagster import (
     asset,
     asset_check,
 )
-from dagster_duckdb import DuckDBResource
 
 from config.settings import DBT_PROJECT_DIR, paths
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
+from orchestration.resources import Warehouse
 from orchestration.run_day import run_day
 from reporting.build import build_report
 from reporting.experience_link import MIN_CUSTOMERS, experience_link_verdict
@@ -43,7 +43,7 @@ def build_report_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         kinds={"plotly", "html"},
         owners=["team:analytics"],
     )
-    def cx_report(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    def cx_report(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
         day = run_day(context)
         with warehouse.get_connection() as con:
             result = build_report(con, paths().reports, day, DBT_PROJECT_DIR / "target" / "run_results.json")
@@ -76,7 +76,7 @@ def build_report_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         "A warning, not an error: it is a finding about the business, not a data defect."
     ),
 )
-def experience_link_holds(warehouse: DuckDBResource) -> AssetCheckResult:
+def experience_link_holds(warehouse: Warehouse) -> AssetCheckResult:
     with warehouse.get_connection() as con:
         bands = con.execute(
             f"SELECT * FROM {'.'.join(BANDS_KEY.path)} WHERE date = (SELECT max(date) FROM {'.'.join(BANDS_KEY.path)})"

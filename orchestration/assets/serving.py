@@ -13,12 +13,11 @@ from dagster import (
     MetadataValue,
     asset,
 )
-from dagster_duckdb import DuckDBResource
 
-from config.settings import paths, pipeline_config
+from config.settings import engine, paths, pipeline_config
 from orchestration.metadata import markdown_table
 from orchestration.partitions import daily_partitions
-from orchestration.resources import dbt_project
+from orchestration.resources import Warehouse, dbt_project, on_spark
 from orchestration.run_day import partition_days, run_day
 from serving.pii import pii_columns
 from serving.publish import publish
@@ -53,22 +52,29 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
         group_name="serving",
         partitions_def=daily_partitions,
         backfill_policy=BackfillPolicy.single_run(),
-        kinds={"duckdb", "parquet"},
+        kinds={engine(), "parquet"},
         owners=["team:data-engineering"],
     )
     def bi_tables(
-        context: AssetExecutionContext, config: PublishConfig, warehouse: DuckDBResource
+        context: AssetExecutionContext, config: PublishConfig, warehouse: Warehouse
     ) -> MaterializeResult:
         cfg = pipeline_config()["serving"]
         pii = pii_columns(json.loads(dbt_project.manifest_path.read_text()))
         night = run_day(context)
         days = partition_days(context)
+        if on_spark(warehouse):
+            from spark_engine.serving import publish_on_spark
+
+            result = publish_on_spark(warehouse.session(), SERVED_TABLES, pii, cfg["pii"], night,
+                                      (days[0], days[-1]), config.full_refresh)
+        else:
+            with warehouse.get_connection() as con:
+                result = publish(
+                    con, paths().serving, paths().exports, SERVED_TABLES, pii, cfg["pii"], night,
+                    keep_versions=int(cfg["keep_export_versions"]), window=(days[0], days[-1]),
+                    full_refresh=config.full_refresh,
+                )
         with warehouse.get_connection() as con:
-            result = publish(
-                con, paths().serving, paths().exports, SERVED_TABLES, pii, cfg["pii"], night,
-                keep_versions=int(cfg["keep_export_versions"]), window=(days[0], days[-1]),
-                full_refresh=config.full_refresh,
-            )
             preview = con.execute(
                 "SELECT date, nps, csat_avg, active_customers, churned_customers, revenue FROM marts.cx_kpis_daily "
                 "WHERE date <= ? ORDER BY date DESC LIMIT 7",
@@ -80,8 +86,10 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
             metadata={
                 "dagster/row_count": sum(result.rows.values()),
                 "night": night.isoformat(),
-                "serving_file": MetadataValue.path(str(paths().serving)),
-                "exports": MetadataValue.path(str(paths().exports)),
+                **({"serving_schema": "serving"} if on_spark(warehouse) else {
+                    "serving_file": MetadataValue.path(str(paths().serving)),
+                    "exports": MetadataValue.path(str(paths().exports)),
+                }),
                 "pii_mode": cfg["pii"],
                 "rewritten": "every partition" if result.full else "the partitions of the run's reach",
                 "tables": MetadataValue.md(markdown_table(["table", "rows"], sorted(result.rows.items()))),
