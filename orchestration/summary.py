@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import duckdb
 
-from config.settings import paths
+from config.settings import engine, paths
 from tools.outputs_doc import MARTS
 
 
+@contextmanager
+def _warehouse():
+    """The configured engine's warehouse, read-only: (connection, where it is)."""
+    if engine() == "spark":
+        from spark_engine.connection import SparkConnection
+        from spark_engine.session import spark_session
+
+        yield SparkConnection(spark_session()), paths().spark / "warehouse"
+        return
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        yield con, paths().warehouse
+
+
 def main() -> None:
-    p = paths()
-    with duckdb.connect(str(p.warehouse), read_only=True) as con:
+    with _warehouse() as (con, where):
         landed, loaded, rejected = con.execute(
             "SELECT sum(rows_landed), sum(rows_loaded), sum(rows_rejected) FROM raw.load_log"
         ).fetchall()[0]
         print(f"\nIngestion: {landed:,} rows landed = {loaded:,} loaded + {rejected:,} rejected (raw.rejects)")
-        print(f"\nOutput tables (schema marts) in {p.warehouse}:")
+        print(f"\nOutput tables (schema marts) in {where}:")
         for table in MARTS:
             n = con.execute(f"SELECT count(*) FROM marts.{table}").fetchall()[0][0]
             print(f"  marts.{table:28s} {n:>12,} rows")
@@ -46,8 +60,9 @@ def main() -> None:
             )
     print(
         "\nNext:\n"
-        f"  {p.warehouse}: open it read-only with any DuckDB client or BI driver\n"
-        "  make ui        → http://localhost:3000 : assets, runs, checks, the backfill\n"
+        + (f"  {where}: Parquet tables of the Spark catalog (docs/spark.md); BI tools read schema serving\n"
+           if engine() == "spark" else f"  {where}: open it read-only with any DuckDB client or BI driver\n")
+        + "  make ui        → http://localhost:3000 : assets, runs, checks, the backfill\n"
         "  make run DATE=YYYY-MM-DD     the nightly job for one day\n"
     )
 

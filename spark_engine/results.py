@@ -26,8 +26,8 @@ def record_results_on_spark(spark, rows: Iterable[ValidationRow]) -> int:
     if spark.catalog.tableExists(RESULTS_TABLE):
         run_ids = sorted(set(frame.run_id))
         stored = spark.table(RESULTS_TABLE).where(spark.table(RESULTS_TABLE).run_id.isin(run_ids)).toPandas()
-        replaced = set(zip(frame.check_name, frame.asset, frame.run_id, strict=True))
-        kept = [key not in replaced for key in zip(stored.check_name, stored.asset, stored.run_id, strict=True)]
-        frame = pd.concat([stored[kept][COLUMNS].astype(frame.dtypes.to_dict()), frame], ignore_index=True)
+        key = ["check_name", "asset", "run_id"]
+        kept = stored[~pd.MultiIndex.from_frame(stored[key]).isin(pd.MultiIndex.from_frame(frame[key]))]
+        frame = pd.concat([kept[COLUMNS].astype(frame.dtypes.to_dict()), frame], ignore_index=True)
     write_table(spark, frame, RESULTS_TABLE, partition_by="run_id")
     return len(rows)

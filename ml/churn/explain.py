@@ -37,7 +37,9 @@ def contributions(model, X: pd.DataFrame, typical: dict[str, float]) -> np.ndarr
 
 def reasons(model, X: pd.DataFrame, typical: dict[str, float]) -> np.ndarray:
     """rows × N_REASONS reasons in plain words (None where fewer features raise the risk)."""
-    contrib = contributions(model, X, typical)
+    # Rounded far below anything a reason means: features whose contributions tie are ordered by
+    # the feature list, not by the last bits of the arithmetic (which differ between engines).
+    contrib = np.round(contributions(model, X, typical), 9)
     top = np.argsort(-contrib, axis=1, kind="stable")[:, :N_REASONS]
     raises = np.take_along_axis(contrib, top, axis=1) > 0
     values = X[FEATURE_NAMES].to_numpy(dtype=float)

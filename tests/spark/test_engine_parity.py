@@ -82,13 +82,8 @@ def _checks(result) -> dict[str, bool]:
 
 
 def _step_seconds(result) -> dict[str, float]:
-    starts, seconds = {}, {}
-    for e in result.all_events:
-        if e.event_type_value == "STEP_START":
-            starts[e.step_key] = e.timestamp
-        elif e.event_type_value == "STEP_SUCCESS":
-            seconds[e.step_key] = round(e.timestamp - starts[e.step_key], 1)
-    return seconds
+    return {e.step_key: round(e.event_specific_data.duration_ms / 1000, 1)
+            for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
 
 
 @pytest.fixture(scope="module")
