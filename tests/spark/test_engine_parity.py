@@ -240,7 +240,10 @@ def test_served_tables_mask_personal_data_alike(engines):
     with duckdb.connect(str(paths().serving), read_only=True) as served:
         for table in SERVED_TABLES:
             duck = served.execute(f"SELECT * FROM {table}").df()
-            summary["tables"][f"serving.{table}"] = compare(duck, spark.table(f"serving.{table}").toPandas())
+            other = spark.table(f"serving.{table}").toPandas()
+            if table == "ml_model_registry":  # when each engine trained: the clock, not the data
+                duck, other = duck.drop(columns="trained_at"), other.drop(columns="trained_at")
+            summary["tables"][f"serving.{table}"] = compare(duck, other)
     masked = spark.sql("SELECT email FROM serving.dim_customer WHERE email IS NOT NULL").toPandas()["email"]
     assert len(masked) and masked.str.contains(r"^.\*\*\*@", regex=True).all(), "e-mails not masked on Spark"
 
