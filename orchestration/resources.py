@@ -59,7 +59,7 @@ class InProcessDbtCliResource(DbtCliResource):
     def cli(self, args, **kwargs):
         from spark_engine.dbt_process import dbt_in_this_process
 
-        SparkWarehouse().session()
+        SparkWarehouse().session()  # started with the pipeline's properties, before dbt-spark asks for one
         with dbt_in_this_process():
             return super().cli(args, **kwargs)
 
