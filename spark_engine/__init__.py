@@ -1,1 +1,3 @@
-"""The Spark engine: the same dbt project, identity resolution and scoring on Apache Spark (docs/spark.md)."""
+"""The Spark side of each pipeline step, which the Dagster assets call when config `engine` is
+spark: the same dbt project, contract, identity rules, models and suites on Apache Spark
+(docs/spark.md)."""
