@@ -112,7 +112,9 @@ def publish(
     queries = {t: f"SELECT {_projection(con, schema, t, pii.get(t, {}), mode)} FROM {schema}.{t}" for t in served}
     result.pii_columns = {t: sorted(pii[t]) for t in served if pii.get(t)}
 
-    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    # Names sort by time (old versions are removed by name order), to the microsecond: publishes
+    # within one second (a quick re-run) must not be ordered by their random suffix.
+    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     tmp = serving_path.with_name(f".{serving_path.name}.{version}.tmp")
     alias = f"serving_{uuid.uuid4().hex[:8]}"
     previous = None

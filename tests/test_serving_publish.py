@@ -15,6 +15,7 @@ import duckdb
 import pyarrow.dataset as pds
 import pytest
 
+from serving.exports import current_version
 from serving.pii import column_expression, pii_columns
 from serving.publish import INFO_TABLE, publish, read_night
 
@@ -307,3 +308,21 @@ def test_another_pii_mode_or_layout_rewrites_everything(tmp_path):
     assert not set(after.values()) & set(before.values())  # the new column is in every partition
     with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as srv:
         assert srv.execute("SELECT count(orders) FROM customer_daily_metrics").fetchall() == [(6,)]
+
+
+def test_quick_republishes_keep_the_newest_export(tmp_path, monkeypatch):
+    """Old export versions are removed in name order: publishes within one second must still
+    keep the one the link points to, whatever their random suffixes."""
+    import uuid
+
+    import serving.publish as publish_module
+
+    # each random suffix sorts before the one drawn before it
+    suffixes = iter(uuid.UUID(int=n << 96) for n in range(0xFF, 0, -1))
+    monkeypatch.setattr(publish_module.uuid, "uuid4", lambda: next(suffixes))
+    con = _warehouse(3)
+    for _ in range(3):
+        _publish(con, tmp_path, START + dt.timedelta(days=2), window=(START, START + dt.timedelta(days=2)))
+    versions = sorted((tmp_path / "exports" / ".versions" / "customer_daily_metrics").iterdir(),
+                      key=lambda p: p.stat().st_mtime_ns)
+    assert current_version(tmp_path / "exports", "customer_daily_metrics") == versions[-1]
