@@ -3,8 +3,8 @@ metadata, quality frames, training samples), over a SparkSession: `execute(sql, 
 placeholders, then `fetchall()`, `fetchone()` or `df()`.
 
 The queries are DuckDB SQL; sqlglot (the transpiler splink uses too) writes them in Spark's
-dialect: list_contains becomes array_contains, a reservoir sample TABLESAMPLE, NULL ordering
-stays DuckDB's, and so on. Writes do not go through here: each step has its Spark writer.
+dialect: list_contains becomes array_contains, `$name` parameters `:name`, sha256 sha2, NULL
+ordering stays DuckDB's, and so on. Writes do not go through here: each step has its Spark writer.
 """
 
 from __future__ import annotations

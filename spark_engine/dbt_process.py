@@ -66,7 +66,8 @@ class InProcessDbt:
         return self.returncode
 
     def send_signal(self, signal) -> None:
-        """An interrupted run waits for dbt to finish its current statements (it has no signal)."""
+        """A thread cannot be signalled: an interrupted run stops waiting for dbt after dagster-dbt's
+        termination timeout, and dbt's thread ends with the run process."""
 
 
 @contextmanager

@@ -6,8 +6,9 @@ As on DuckDB, a night rewrites what it can have changed: the daily tables' parti
 run's first day (or the day after the previous publication, if earlier) by dynamic partition
 overwrite, the small current-state tables whole. On Spark the marts' older partitions never change
 between full refreshes (the identity remap of history needs a full refresh there, docs/spark.md),
-so nothing before that day is republished. BI tools read `serving.*` through the cluster's SQL
-endpoint (Thrift server, Databricks SQL, …); each table's overwrite is one Spark job commit.
+so nothing before that day is republished; a table whose columns changed is rewritten whole.
+BI tools read `serving.*` through the cluster's SQL endpoint (Thrift server, Databricks SQL, …);
+each table's overwrite is one Spark job commit.
 """
 
 from __future__ import annotations
@@ -62,10 +63,12 @@ def publish_on_spark(
         projection = ", ".join(column_expression(c, pii.get(t, {}).get(c), mode) for c in columns)
         part, target = tables[t], f"{SCHEMA}.{t}"
         query = f"SELECT {projection} FROM {schema}.{t}"
-        if part is not None and since is not None and spark.catalog.tableExists(target):
+        published = set(spark.table(target).columns) if spark.catalog.tableExists(target) else None
+        if part is not None and since is not None and published == set(columns):
             rows = spark.sql(to_spark_sql(f"{query} WHERE \"{part}\" >= DATE '{since}' OR \"{part}\" IS NULL"))
             write_table(spark, rows, target, partition_by=part)
         else:
+            # Rewritten whole: dropped first, as a partition overwrite keeps the partitions the new rows lack.
             spark.sql(f"DROP TABLE IF EXISTS {target}")
             write_table(spark, spark.sql(to_spark_sql(query)), target, partition_by=part)
         result.rows[t] = spark.table(target).count()
