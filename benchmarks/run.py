@@ -36,7 +36,6 @@ from benchmarks.measure import MemorySampler, run_steps, stage_summary
 from benchmarks.raw_floor import read_day
 
 SCALES = {"S": 10_000, "M": 100_000, "L": 1_000_000}
-TARGETS = {"nightly_max_s": 300, "nightly_max_gib": 8, "history_ratio_max": 1.2, "refresh_speedup_min": 10}
 
 
 def _log(msg: str) -> None:

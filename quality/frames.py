@@ -8,8 +8,9 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from config.contract import LINEAGE_COLUMNS, RAW_SCHEMA, Entity
+from config.contract import LINEAGE_COLUMNS, Entity
 from ingest.load import days_params, in_days
+from ml.warehouse import column_types, on_duckdb
 from quality.expectations import KNOWN_BY, raw_plausibility_columns, raw_rows_columns
 
 SAMPLE_SEED = 42
@@ -18,7 +19,7 @@ SAMPLE_SEED = 42
 def _sampled(con: duckdb.DuckDBPyConnection, sql: str, params: list, max_rows: int) -> pd.DataFrame:
     """The query's rows, or a seeded reservoir sample of max_rows of them."""
     n = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
-    if n > max_rows and hasattr(con, "column_types"):  # Spark samples tables only: a seeded shuffle
+    if n > max_rows and not on_duckdb(con):  # Spark samples tables only: a seeded shuffle
         sql = f"SELECT * FROM ({sql}) ORDER BY hash(*, {SAMPLE_SEED}) LIMIT {int(max_rows)}"
     elif n > max_rows:
         sql = f"SELECT * FROM ({sql}) USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE ({SAMPLE_SEED})"
@@ -31,15 +32,7 @@ def schema_frame(con: duckdb.DuckDBPyConnection, entity: Entity) -> pd.DataFrame
         [(c.name, c.sql_type) for c in entity.columns] + [(n, t) for n, (t, _) in LINEAGE_COLUMNS.items()],
         columns=["column_name", "expected_type"],
     )
-    if hasattr(con, "column_types"):  # the Spark engine's connection (spark_engine/connection.py)
-        actual = pd.DataFrame(con.column_types(entity.qualified_table).items(),
-                              columns=["column_name", "actual_type"])
-    else:
-        actual = con.execute(
-            "SELECT column_name, data_type AS actual_type FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ?",
-            [RAW_SCHEMA, entity.table],
-        ).df()
+    actual = pd.DataFrame(column_types(con, entity.qualified_table).items(), columns=["column_name", "actual_type"])
     return expected.merge(actual, on="column_name", how="outer").sort_values("column_name", ignore_index=True)
 
 
@@ -70,17 +63,14 @@ def volume_frame(
         [entity.source, entity.name, min(days) - dt.timedelta(days=history), max(days)],
     ).df()
     log["day"] = pd.to_datetime(log["day"])
-    rows = []
-    for day, landed in zip(log["day"], log["rows_landed"], strict=True):
-        if day.date() not in days:
-            continue
-        recent = log.loc[(log["day"] >= day - pd.Timedelta(days=history)) & (log["day"] < day), "rows_landed"]
-        median = float(recent.median()) if len(recent) else None
-        has_band = median is not None and median >= volume["min_median_rows"] and len(recent) >= int(
-            volume["min_history_days"])
-        rows.append((day, landed, median, median * volume["low"] if has_band else None,
-                     median * volume["high"] if has_band else None))
-    return pd.DataFrame(rows, columns=["day", "rows_landed", "recent_median", "band_low", "band_high"])
+    # Per day, the days with a file in [day - history, day): DuckDB's RANGE window, in pandas.
+    recent = log.set_index("day")["rows_landed"].rolling(f"{history}D", closed="left")
+    log["recent_median"] = recent.median().to_numpy()
+    has_band = (log["recent_median"] >= volume["min_median_rows"]) & (
+        recent.count().fillna(0).to_numpy() >= int(volume["min_history_days"]))
+    log["band_low"] = (log["recent_median"] * volume["low"]).where(has_band)
+    log["band_high"] = (log["recent_median"] * volume["high"]).where(has_band)
+    return log[log["day"].dt.date.isin(set(days))].reset_index(drop=True)
 
 
 def integrity_frame(

@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ml.warehouse import table_names
+
 # Customers drawn for the quadrant scatter: enough to see the shape, small enough for a browser.
 QUADRANT_SAMPLE = 4000
 
@@ -33,16 +35,6 @@ class ReportData:
     missing: list[str] = field(default_factory=list)
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    if hasattr(con, "table_names"):  # the Spark engine's connection (spark_engine/connection.py)
-        return con.table_names()
-    rows = con.execute(
-        "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-        "WHERE table_catalog = current_database()"
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
 def dbt_test_results(run_results: Path | None) -> pd.DataFrame:
     """name, status of the data tests and unit tests in dbt's run_results.json."""
     if run_results is None or not run_results.exists():
@@ -57,7 +49,7 @@ def dbt_test_results(run_results: Path | None) -> pd.DataFrame:
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, as_of: dt.date, run_results: Path | None = None) -> ReportData:
-    present = _tables(con)
+    present = table_names(con)
     missing: list[str] = []
 
     def read(table: str, sql: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from ml.churn.config import ChurnConfig
 from ml.churn.run import ELIGIBLE, FEATURES_RELATION, DayOutcome, score_frame, train_if_due
 from ml.churn.tables import REGISTRY_COLUMNS, REGISTRY_TABLE, SCORES_COLUMNS, SCORES_TABLE
 from spark_engine.connection import SparkConnection
-from spark_engine.tables import ensure_table, read_frame, spark_schema, write_table
+from spark_engine.tables import ensure_table, read_frame, replace_rows, spark_schema, write_table
 
 
 def current_model_on_spark(spark, day: dt.date) -> dict | None:
@@ -29,12 +29,10 @@ def record_on_spark(spark, row: dict) -> None:
     """registry.record: insert or replace a version's row (a retraining keeps its first trained_at)."""
     rows = pd.DataFrame([row], columns=list(REGISTRY_COLUMNS))
     if spark.catalog.tableExists(REGISTRY_TABLE):
-        stored = spark.table(REGISTRY_TABLE).toPandas()
-        same = stored["model_version"] == row["model_version"]
-        if same.any():
-            rows["trained_at"] = stored.loc[same, "trained_at"].iloc[0]
-        rows = pd.concat([stored[~same], rows], ignore_index=True)
-    write_table(spark, spark.createDataFrame(rows, spark_schema(REGISTRY_COLUMNS)), REGISTRY_TABLE)
+        first = spark.table(REGISTRY_TABLE).where(f"model_version = '{row['model_version']}'").select("trained_at")
+        for (trained_at,) in first.take(1):
+            rows["trained_at"] = trained_at
+    replace_rows(spark, REGISTRY_TABLE, rows, ["model_version"], spark_schema(REGISTRY_COLUMNS))
 
 
 def train_if_due_on_spark(spark, cfg: ChurnConfig, day: dt.date, start: dt.date, models_dir: Path) -> DayOutcome:

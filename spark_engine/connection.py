@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import sqlglot
 
-from spark_engine.tables import like_duckdb
+from spark_engine.tables import catalog_tables, like_duckdb
 
 
 def duckdb_type(spark_type: str) -> str:
@@ -46,8 +46,8 @@ class SparkConnection:
 
     def table_names(self) -> set[str]:
         """Every table as schema.name (information_schema.tables on DuckDB)."""
-        return {f"{db.name}.{t.name}" for db in self.spark.catalog.listDatabases()
-                for t in self.spark.catalog.listTables(db.name) if not t.isTemporary}
+        return {f"{db.name}.{t}" for db in self.spark.catalog.listDatabases()
+                for t in catalog_tables(self.spark, db.name)}
 
     def column_types(self, qualified: str) -> dict[str, str]:
         """{column: type} of a table, in DuckDB's type names (what the contract declares)."""

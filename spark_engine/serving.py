@@ -21,14 +21,9 @@ import pandas as pd
 from serving.pii import column_expression
 from serving.publish import INFO_TABLE, PublishResult
 from spark_engine.connection import to_spark_sql
-from spark_engine.tables import write_table
+from spark_engine.tables import catalog_tables, write_table
 
 SCHEMA = "serving"
-
-
-def _tables(spark, schema: str) -> set[str]:
-    """The tables of `schema`, not the session's temporary views (splink leaves some)."""
-    return {t.name for t in spark.catalog.listTables(schema) if not t.isTemporary}
 
 
 def _previous_night(spark, mode: str) -> dt.date | None:
@@ -50,7 +45,7 @@ def publish_on_spark(
     schema: str = "marts",
 ) -> PublishResult:
     """serving/publish.py's publish, to Spark tables `serving.<table>`."""
-    present = _tables(spark, schema)
+    present = catalog_tables(spark, schema)
     result = PublishResult(night=night, missing=[t for t in tables if t not in present])
     served = [t for t in tables if t in present]
     result.pii_columns = {t: sorted(pii[t]) for t in served if pii.get(t)}
@@ -72,7 +67,7 @@ def publish_on_spark(
             spark.sql(f"DROP TABLE IF EXISTS {target}")
             write_table(spark, spark.sql(to_spark_sql(query)), target, partition_by=part)
         result.rows[t] = spark.table(target).count()
-    for t in _tables(spark, SCHEMA) - set(served) - {INFO_TABLE}:
+    for t in catalog_tables(spark, SCHEMA) - set(served) - {INFO_TABLE}:
         spark.sql(f"DROP TABLE {SCHEMA}.{t}")  # no longer in the warehouse: not served
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     info = pd.DataFrame([[night, t, n, mode, published_at] for t, n in result.rows.items()],

@@ -35,6 +35,26 @@ def write_table(spark, rows, table: str, partition_by: str | list[str] | None = 
     frame.select(*spark.table(table).columns).write.insertInto(table, overwrite=True)
 
 
+def catalog_tables(spark, schema: str) -> set[str]:
+    """The tables of `schema`, not the session's temporary views (splink leaves some)."""
+    return {t.name for t in spark.catalog.listTables(schema) if not t.isTemporary}
+
+
+def replace_rows(spark, table: str, rows: pd.DataFrame, key: list[str], schema: str | None = None,
+                 partition_by: str | None = None) -> None:
+    """Store `rows` in a small table, replacing the stored rows of the same `key` (the DuckDB
+    steps' DELETE + INSERT): the stored rows are read, merged on the driver and written back,
+    only the partitions `rows` touch when the table is partitioned. `schema`: Spark DDL of a new table."""
+    if spark.catalog.tableExists(table):
+        stored = spark.table(table)
+        if partition_by:
+            stored = stored.where(stored[partition_by].isin(sorted(set(rows[partition_by]))))
+        stored = stored.toPandas()
+        kept = stored[~pd.MultiIndex.from_frame(stored[key]).isin(pd.MultiIndex.from_frame(rows[key]))]
+        rows = pd.concat([kept[list(rows.columns)].astype(rows.dtypes.to_dict()), rows], ignore_index=True)
+    write_table(spark, spark.createDataFrame(rows, schema) if schema else rows, table, partition_by)
+
+
 def ensure_table(spark, table: str, columns: dict[str, str], partition_by: str | None = None) -> None:
     """Create `table` empty, with `columns` ({name: DuckDB type}), unless it exists (as the DuckDB
     steps' CREATE TABLE IF NOT EXISTS)."""

@@ -62,28 +62,27 @@ LOOSER = {
 def _run_job(engine: str):
     """On `engine`, the nightly job over all days but the last in one run (a backfill), then the
     last day's nightly run, whose incremental models add to what the first wrote (delete+insert on
-    DuckDB, partition overwrite on Spark): (last run's result, seconds of both)."""
+    DuckDB, partition overwrite on Spark): (last run's result, seconds of both, seconds per step
+    of each)."""
     from dagster import DagsterInstance
 
+    from benchmarks.measure import run_steps
     from orchestration.definitions import build_definitions
     from orchestration.run_day import range_tags
 
     job = build_definitions(engine).resolve_job_def("nightly_pipeline")
+    instance, steps = DagsterInstance.ephemeral(), {}
     t0 = time.perf_counter()
-    for first, last in ((START, LAST - dt.timedelta(days=1)), (LAST, LAST)):
-        result = job.execute_in_process(instance=DagsterInstance.ephemeral(),
-                                        tags=range_tags(first.isoformat(), last.isoformat()), raise_on_error=False)
+    for name, first, last in (("backfill", START, LAST - dt.timedelta(days=1)), ("nightly", LAST, LAST)):
+        result = job.execute_in_process(instance=instance, tags=range_tags(first.isoformat(), last.isoformat()),
+                                        raise_on_error=False)
         assert result.success, f"the pipeline failed on {engine} for {first}..{last}"
-    return result, time.perf_counter() - t0
+        steps[name] = {s.key: round(s.end - s.start, 1) for s in run_steps(instance, result.run_id)}
+    return result, time.perf_counter() - t0, steps
 
 
 def _checks(result) -> dict[str, bool]:
     return {f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed for e in result.get_asset_check_evaluations()}
-
-
-def _step_seconds(result) -> dict[str, float]:
-    return {e.step_key: round(e.event_specific_data.duration_ms / 1000, 1)
-            for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
 
 
 @pytest.fixture(scope="module")
@@ -99,15 +98,15 @@ def engines():
         for key, value in CHURN.items():
             mp.setitem(pipeline_config()["churn"], key, value)
         generate(paths().data_dir, persons=PERSONS, days=DAYS, start=START, seed=7, quiet=True)
-        duck_result, duckdb_seconds = _run_job("duckdb")
-        spark_result, spark_seconds = _run_job("spark")
+        duck_result, duckdb_seconds, duckdb_steps = _run_job("duckdb")
+        spark_result, spark_seconds, spark_steps = _run_job("spark")
 
         from spark_engine.session import spark_session
 
         con = duckdb.connect(str(paths().warehouse), read_only=True)
         summary = {"persons": PERSONS, "days": DAYS, "duckdb_seconds": round(duckdb_seconds, 1),
-                   "spark_seconds": round(spark_seconds, 1), "spark_steps": _step_seconds(spark_result),
-                   "duckdb_steps": _step_seconds(duck_result), "tables": {},
+                   "spark_seconds": round(spark_seconds, 1), "spark_steps": spark_steps,
+                   "duckdb_steps": duckdb_steps, "tables": {},
                    "checks": {"duckdb": _checks(duck_result), "spark": _checks(spark_result)}}
         yield con, spark_session(), summary
         con.close()
