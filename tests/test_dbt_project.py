@@ -24,7 +24,8 @@ from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
 INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily", "experience_engagement_bands"}
-INCREMENTAL = INCREMENTAL_MARTS | {
+INCREMENTAL_EVENTS = {"stg_marketing__email_events", "stg_marketing__web_events", "int_activity_events_unioned"}
+INCREMENTAL = INCREMENTAL_MARTS | INCREMENTAL_EVENTS | {
     "churn_features",
     "churn_labels",
     "offer_customer_context",
@@ -66,12 +67,14 @@ def _models(manifest: dict) -> dict[str, dict]:
     return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
 
 
-def test_every_contract_entity_has_a_staging_view(manifest):
+def test_every_contract_entity_has_a_staging_model(manifest):
     models = _models(manifest)
     for e in entities():
-        node = models.get(f"stg_{e.source}__{e.name}")
+        name = f"stg_{e.source}__{e.name}"
+        node = models.get(name)
         assert node is not None, f"no staging model for {e.source}.{e.name}"
-        assert node["config"]["materialized"] == "view" and node["schema"] == "staging"
+        assert node["config"]["materialized"] == ("incremental" if name in INCREMENTAL else "view")
+        assert node["schema"] == "staging"
         assert [e.source, e.name] in node["sources"]
 
 
@@ -95,10 +98,10 @@ def test_incremental_models_are_exactly_the_window_models(manifest):
     for name in INCREMENTAL:
         config = models[name]["config"]
         assert config["incremental_strategy"] == "delete+insert"
-        assert config["unique_key"] in ("date", "landed_date", "as_of_date", "label_known_date")
+        assert config["unique_key"] in ("date", "landed_date", "first_landed_date", "as_of_date", "label_known_date")
         # the landing window filter lives in one macro (macros/landing_window.sql)
         code = models[name]["raw_code"]
-        assert "in_landing_window(" in code or "landed_before_window_end(" in code
+        assert any(f"{macro}(" in code for macro in ("in_landing_window", "landed_before_window_end", "first_landings_in_window"))
 
 
 def test_selectors_and_identity_source_for_the_orchestrator(manifest):
@@ -117,6 +120,7 @@ def test_unit_tests_cover_scores_normalisation_and_versions(manifest):
         "customer_daily_metrics",
         "cx_kpis_daily",
         "stg_marketing__contacts",
+        "stg_marketing__web_events",
         "stg_sales__customers",
         "stg_support__tickets",
         "int_subscription_events",
@@ -148,14 +152,15 @@ def _python(module: str, *args: str) -> None:
 
 
 def _refresh(data: Path, target: Path, run_date: dt.date, window: tuple[dt.date, dt.date], command: str) -> None:
-    """What a nightly run does: ingest, staging/intermediate, identity, then the marts with the window."""
+    """What a nightly run does: ingest, staging/intermediate, identity, then the marts, each dbt
+    step with the window."""
     warehouse = data / "warehouse.duckdb"
+    window_vars = json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})
     _python("ingest", "--data-dir", str(data))
-    _dbt([command, "--selector", "pre_identity"], warehouse, target)
+    _dbt([command, "--selector", "pre_identity", "--vars", window_vars], warehouse, target)
     _python("ml.identity", "--data-dir", str(data), "--run-date", run_date.isoformat())
     last_day = (window[1] - dt.timedelta(days=1)).isoformat()
     _python("ml.sentiment", "--data-dir", str(data), "--from", window[0].isoformat(), "--to", last_day)
-    window_vars = json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})
     _dbt([command, "--selector", "marts", "--vars", window_vars], warehouse, target)
 
 

@@ -372,7 +372,7 @@ def _external_resources(page: str) -> list[str]:
 
 # Outputs that are logs by design (a row per run) or per-load timestamps are not compared.
 NOT_COMPARED_SCHEMAS = ("quality", "main")
-NOT_COMPARED_COLUMNS = ("_loaded_at", "dbt_updated_at", "checked_at", "scored_at")
+NOT_COMPARED_COLUMNS = ("loaded_at", "dbt_updated_at", "checked_at", "scored_at")
 
 
 DBT_SCRATCH = ("__dbt_backup", "__dbt_tmp")

@@ -49,3 +49,51 @@
 {% macro value_at_first_version(expr, key_columns) -%}
     {{ value_at_first_where(expr, '1 = 1', key_columns) }}
 {%- endmacro %}
+
+{#
+    The keys of `relation` (a landed source: _partition_date, _row_number, _source_file) that
+    first landed in the run's landing window, each as the latest version of its first landing
+    day. Meant for append-only facts (events), built incrementally: a run reads the window's
+    rows and, of earlier history, only the key and landing-day columns of the keys it saw (no
+    window function over every version ever landed). A key's row does not depend on the window
+    it is built in, so a backfill and the nightly runs agree; a re-delivery after the first
+    landing day does not change it.
+#}
+{% macro first_landings_in_window(relation, key_column) -%}
+    with
+
+    window_versions as (
+
+        select * from {{ relation }}
+        where {{ in_landing_window('_partition_date') }}
+
+    ),
+
+    landed_before as (
+
+        select distinct {{ key_column }}
+        from {{ relation }}
+        where _partition_date < {{ window_start() }}
+            and {{ key_column }} in (select {{ key_column }} from window_versions)
+
+    ),
+
+    new_keys as (
+
+        select
+            window_versions.*,
+            min(_partition_date) over (partition by {{ key_column }}) as first_landed_date,
+            row_number() over (
+                partition by {{ key_column }}, _partition_date
+                order by _row_number desc, _source_file desc
+            ) as day_version_rank
+        from window_versions
+        where not exists (
+            select 1 from landed_before where landed_before.{{ key_column }} = window_versions.{{ key_column }}
+        )
+
+    )
+
+    select * from new_keys
+    where _partition_date = first_landed_date and day_version_rank = 1
+{%- endmacro %}

@@ -1,12 +1,14 @@
 """dbt models as Dagster assets, split by named selector at the identity step between them:
-staging + intermediate (rebuilt) before it, the marts after it. The marts step passes the
-partition window as vars: incremental marts process that window, the others are rebuilt.
+staging + intermediate before it, the marts after it. Both steps pass the partition window as
+vars: the incremental models (event staging, the activity union, the window marts) process
+that window, the others are rebuilt.
 
 Each dbt invocation costs 10-20 s of start-up and parsing, which is why the marts are not
 split further by materialisation (docs/architecture.md). A failed dbt test fails the step
 (no retry: a test failure is not transient), so nothing downstream runs on bad data."""
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -64,7 +66,11 @@ translator = CustomerDbtTranslator()
 def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, args: list[str]) -> Iterator:
     warehouse_path()  # exports C360_WAREHOUSE for the dbt profile
     context.log.info(f"dbt {' '.join(args)}")
-    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    # Both steps of a run pass the same vars and share a target folder, so the second one reuses
+    # the first one's parse (dbt re-parses the whole project when the vars differ from its last
+    # parse in the target folder).
+    target_path = Path("target") / f"run-{context.run.run_id}"
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
     events = list(invocation.stream())
     # Failed tests are the results most worth keeping: recorded before the step fails on them.
     record_validation(warehouse, _test_rows(context, events))
@@ -121,6 +127,12 @@ def _table_counts(warehouse: Warehouse, relations: dict[str, str]) -> dict[str, 
     return counts
 
 
+def _run_vars(context: AssetExecutionContext, config: DbtRunConfig) -> dict:
+    """The same vars for both steps of a run: its landing window and the model settings."""
+    first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
+    return window_vars(first, last) | churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -133,7 +145,7 @@ def _table_counts(warehouse: Warehouse, relations: dict[str, str]) -> dict[str, 
 def dbt_pre_identity_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, config: DbtRunConfig
 ):
-    yield from _run_dbt(context, dbt, warehouse, build_args(None, config.full_refresh))
+    yield from _run_dbt(context, dbt, warehouse, build_args(_run_vars(context, config), config.full_refresh))
 
 
 @dbt_assets(
@@ -146,6 +158,4 @@ def dbt_pre_identity_models(
     dagster_dbt_translator=translator,
 )
 def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, config: DbtRunConfig):
-    first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
-    dbt_vars = window_vars(first, last) | churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
-    yield from _run_dbt(context, dbt, warehouse, build_args(dbt_vars, config.full_refresh))
+    yield from _run_dbt(context, dbt, warehouse, build_args(_run_vars(context, config), config.full_refresh))

@@ -1,3 +1,4 @@
+{{ config(**incremental_window_config('landed_date')) }}
 {#
     Every activity of every source system in one shape, keyed by the person-record it
     belongs to (source_system, source_record_id); fct_customer_activity adds customer_id
@@ -6,19 +7,24 @@
     landed_date is the knowledge date of the row: the day the record (or the version
     that made the activity happen, e.g. the first resolved version of a ticket) FIRST
     landed. Together with the other columns it depends only on data landed up to that
-    day, so it never changes when later data lands (see macros/versions.sql).
+    day, so it never changes when later data lands (see macros/versions.sql). That is what
+    lets this table be incremental on the landing window: a run adds the activities whose
+    landed_date is in it. The e-mail and web events (most of the rows) are read from their
+    incremental staging tables by the window; the other sources are filtered to it at the end.
 #}
 with
 
 email_events as (
 
     select * from {{ ref('stg_marketing__email_events') }}
+    where {{ in_landing_window('first_landed_date') }}
 
 ),
 
 web_events as (
 
     select * from {{ ref('stg_marketing__web_events') }}
+    where {{ in_landing_window('first_landed_date') }}
 
 ),
 
@@ -409,6 +415,7 @@ final as (
         activity_key,
         detail
     from unioned
+    where {{ in_landing_window('landed_date') }}
 
 )
 

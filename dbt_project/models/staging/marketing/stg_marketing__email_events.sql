@@ -1,18 +1,13 @@
+{{ config(**incremental_window_config('first_landed_date')) }}
+{#
+    Events are facts: one row per event as it first landed (the latest version of its first
+    landing day), built incrementally on the landing window (macros/versions.sql).
+#}
 with
-
-source as (
-
-    select * from {{ source('marketing', 'email_events') }}
-
-),
 
 versions as (
 
-    select
-        source.*,
-        {{ latest_version_rank(['event_id']) }} as version_rank,
-        {{ first_landed_date(['event_id']) }} as first_landed_date
-    from source
+    {{ first_landings_in_window(source('marketing', 'email_events'), 'event_id') }}
 
 ),
 
@@ -29,7 +24,6 @@ renamed as (
         _source_file as source_file,
         _loaded_at as loaded_at
     from versions
-    where version_rank = 1
 
 )
 
