@@ -25,6 +25,11 @@ def churn_vars(churn: dict) -> dict[str, int]:
     return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}
 
 
+def scored_days_vars(pipeline: dict) -> dict[str, int]:
+    """dbt var of the days of a run whose daily ML outputs are made (config/pipeline.yml)."""
+    return {"backfill_scored_days": int(pipeline["backfill_scored_days"])}
+
+
 def nbo_vars(rules: dict) -> dict[str, int]:
     """dbt vars of the next-best-offer feature tables, from config/offer_rules.yml."""
     policy = rules["contact_policy"]

@@ -236,13 +236,13 @@ def test_blocked_identifiers_are_the_same_for_matching_and_the_golden_record():
     assert dbt_vars["blocked_phones"] == identity["blocked_phones"]
 
 
-def test_churn_and_offer_vars_are_the_same_for_dbt_and_the_pipeline():
+def test_churn_offer_and_scoring_vars_are_the_same_for_dbt_and_the_pipeline():
     import yaml
 
     from config.settings import offer_rules, pipeline_config
-    from orchestration.dbt_args import churn_vars, nbo_vars
+    from orchestration.dbt_args import churn_vars, nbo_vars, scored_days_vars
 
     dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-    passed = churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
+    passed = churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline_config())
     for name, value in passed.items():
         assert dbt_vars[name] == value, name

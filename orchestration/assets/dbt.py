@@ -24,7 +24,7 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from config.settings import offer_rules, partitions_start, pipeline_config
-from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, window_vars
+from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, scored_days_vars, window_vars
 from orchestration.partitions import daily_partitions
 from orchestration.resources import Warehouse, dbt_project, on_spark, warehouse_path
 from orchestration.run_day import run_window
@@ -130,7 +130,8 @@ def _table_counts(warehouse: Warehouse, relations: dict[str, str]) -> dict[str, 
 def _run_vars(context: AssetExecutionContext, config: DbtRunConfig) -> dict:
     """The same vars for both steps of a run: its landing window and the model settings."""
     first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
-    return window_vars(first, last) | churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules())
+    pipeline = pipeline_config()
+    return window_vars(first, last) | churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline)
 
 
 @dbt_assets(

@@ -25,13 +25,6 @@ customers as (
 
 ),
 
-as_of as (
-
-    select * from metrics
-    where {{ in_landing_window('date') }}
-
-),
-
 -- customer-initiated actions and cancellation signals per customer and known date
 recent_activity as (
 
@@ -54,46 +47,40 @@ recent_activity as (
 
 ),
 
-recent as (
+-- the window's metrics rows with their trailing actions and the metrics of 30, 60 and 90
+-- days before (NULL when the customer was not known then). Window functions over a
+-- customer's rows, which are one per day (customer_daily_metrics is dense, a tested
+-- property); range joins of every as_of row with a month of activity days ran out of memory
+-- in a year's backfill at 100k customers.
+as_of as (
 
-    select
-        as_of.customer_id,
-        as_of.date,
-        sum(case when recent_activity.known_date > {{ dbt.dateadd('day', -14, 'as_of.date') }}
-            then recent_activity.actions else 0 end) as actions_14d,
-        sum(case when recent_activity.known_date <= {{ dbt.dateadd('day', -14, 'as_of.date') }}
-            and recent_activity.known_date > {{ dbt.dateadd('day', -28, 'as_of.date') }}
-            then recent_activity.actions else 0 end) as actions_prior_14d,
-        sum(recent_activity.cancel_signals) as cancel_signals_30d
-    from as_of
-    inner join recent_activity
-        on recent_activity.customer_id = as_of.customer_id
-        and recent_activity.known_date > {{ dbt.dateadd('day', -30, 'as_of.date') }}
-        and recent_activity.known_date <= as_of.date
-    group by as_of.customer_id, as_of.date
-
-),
-
-history as (
-
-    select
-        as_of.customer_id,
-        as_of.date,
-        m30.engagement_points_30d as engagement_points_prev_30d,
-        m60.engagement_points_30d as engagement_points_prev_60d,
-        m90.engagement_points_30d as engagement_points_prev_90d,
-        m30.experience_score as experience_score_30d_ago,
-        m90.current_mrr as mrr_90d_ago
-    from as_of
-    left join metrics as m30
-        on m30.customer_id = as_of.customer_id
-        and m30.date = {{ dbt.dateadd('day', -30, 'as_of.date') }}
-    left join metrics as m60
-        on m60.customer_id = as_of.customer_id
-        and m60.date = {{ dbt.dateadd('day', -60, 'as_of.date') }}
-    left join metrics as m90
-        on m90.customer_id = as_of.customer_id
-        and m90.date = {{ dbt.dateadd('day', -90, 'as_of.date') }}
+    select * from (
+        select
+            metrics.*,
+            sum(coalesce(recent_activity.actions, 0)) over (per_customer rows between 13 preceding and current row)
+                as actions_14d,
+            sum(coalesce(recent_activity.actions, 0)) over (per_customer rows between 27 preceding and 14 preceding)
+                as actions_prior_14d,
+            sum(coalesce(recent_activity.cancel_signals, 0)) over (per_customer rows between 29 preceding and current row)
+                as cancel_signals_30d,
+            {%- for name, column, days in [
+                ('engagement_points_prev_30d', 'engagement_points_30d', 30),
+                ('engagement_points_prev_60d', 'engagement_points_30d', 60),
+                ('engagement_points_prev_90d', 'engagement_points_30d', 90),
+                ('experience_score_30d_ago', 'experience_score', 30),
+                ('mrr_90d_ago', 'current_mrr', 90),
+            ] %}
+            case when lag(metrics.date, {{ days }}) over per_customer = {{ dbt.dateadd('day', -days, 'metrics.date') }}
+                then lag(metrics.{{ column }}, {{ days }}) over per_customer end as {{ name }}
+            {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+        from metrics
+        left join recent_activity
+            on recent_activity.customer_id = metrics.customer_id
+            and recent_activity.known_date = metrics.date
+        window per_customer as (partition by metrics.customer_id order by metrics.date)
+    ) windowed
+    where {{ in_landing_window('date') }}
 
 ),
 
@@ -117,21 +104,21 @@ final as (
         as_of.event_registrations_90d,
         as_of.engagement_points_30d,
         as_of.engagement_score,
-        coalesce(recent.actions_14d, 0) as actions_14d,
-        coalesce(recent.actions_prior_14d, 0) as actions_prior_14d,
+        as_of.actions_14d,
+        coalesce(as_of.actions_prior_14d, 0) as actions_prior_14d,
         cast(
             (as_of.engagement_points_30d + 1.0)
             / (
                 (
-                    coalesce(history.engagement_points_prev_30d, 0)
-                    + coalesce(history.engagement_points_prev_60d, 0)
-                    + coalesce(history.engagement_points_prev_90d, 0)
+                    coalesce(as_of.engagement_points_prev_30d, 0)
+                    + coalesce(as_of.engagement_points_prev_60d, 0)
+                    + coalesce(as_of.engagement_points_prev_90d, 0)
                 ) / 3.0 + 1.0
             ) as double
         ) as engagement_trend,
-        coalesce(recent.cancel_signals_30d, 0) as cancel_signals_30d,
+        as_of.cancel_signals_30d,
         as_of.experience_score,
-        as_of.experience_score - history.experience_score_30d_ago as experience_change_30d,
+        as_of.experience_score - as_of.experience_score_30d_ago as experience_change_30d,
         as_of.experience_signals_90d,
         as_of.last_nps,
         as_of.avg_csat_90d,
@@ -144,17 +131,11 @@ final as (
         as_of.late_payments_90d,
         as_of.active_subscriptions,
         as_of.current_mrr,
-        as_of.current_mrr - coalesce(history.mrr_90d_ago, 0) as mrr_change_90d,
+        as_of.current_mrr - coalesce(as_of.mrr_90d_ago, 0) as mrr_change_90d,
         -- what losing the customer would cost in a year: recurring revenue plus the
         -- last quarter's net orders, annualised
         cast(12 * as_of.current_mrr + 4 * greatest(as_of.revenue_90d, 0) as double) as annual_value
     from as_of
-    left join history
-        on history.customer_id = as_of.customer_id
-        and history.date = as_of.date
-    left join recent
-        on recent.customer_id = as_of.customer_id
-        and recent.date = as_of.date
     left join customers
         on customers.customer_id = as_of.customer_id
 

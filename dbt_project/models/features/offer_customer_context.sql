@@ -4,7 +4,10 @@
     each as_of_date of the landing window, from what had landed by that day: current plan,
     contactability, offers shown and declined recently, and the categories the customer
     spends most on and browses most (shop pages are named /shop/<category>). One row per
-    customer and as_of_date (the customers of churn_features).
+    customer and as_of_date (the customers of churn_features) for the days offers are ranked
+    for, the last backfill_scored_days of the window (all of a nightly run's), and for the day
+    before each offer exposure (its training example's context): a row costs a join with a
+    year of the customer's purchases and shop views, too much for every day of a long backfill.
     Consent is the most recently updated contact version in force on the day; country comes
     from the golden record (dim_customer), which is current, not point-in-time.
 #}
@@ -12,14 +15,38 @@
 {%- set cooldown_days = var('nbo_decline_cooldown_days') -%}
 {%- set lookback_days = var('nbo_category_lookback_days') -%}
 {%- set longest_days = [period_days, cooldown_days] | max -%}
+{%- set scored_days = var('backfill_scored_days') | int -%}
 
 with
 
+-- the day before each offer exposure: the context its training example reads
+exposure_eves as (
+
+    select distinct
+        identity_map.customer_id,
+        cast({{ dbt.dateadd('day', -1, to_date('exposures.exposed_at')) }} as date) as as_of_date
+    from {{ ref('stg_marketing__offer_exposures') }} as exposures
+    inner join {{ ref('customer_identity_map') }} as identity_map
+        on identity_map.source_system = 'marketing'
+        and identity_map.source_record_id = exposures.contact_id
+    where {{ in_landing_window(dbt.dateadd('day', -1, to_date('exposures.exposed_at'))) }}
+
+),
+
 as_of as (
 
-    select as_of_date, customer_id, is_subscriber, days_since_last_purchase
-    from {{ ref('churn_features') }}
-    where {{ in_landing_window('as_of_date') }}
+    select features.as_of_date, features.customer_id, features.is_subscriber, features.days_since_last_purchase
+    from {{ ref('churn_features') }} as features
+    left join exposure_eves
+        on exposure_eves.customer_id = features.customer_id
+        and exposure_eves.as_of_date = features.as_of_date
+    where {{ in_landing_window('features.as_of_date') }}
+    {%- if scored_days > 0 %}
+      and (
+          features.as_of_date > {{ dbt.dateadd('day', -scored_days, window_last_day()) }}
+          or exposure_eves.customer_id is not null
+      )
+    {%- endif %}
 
 ),
 
