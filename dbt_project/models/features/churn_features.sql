@@ -57,12 +57,9 @@ as_of as (
     select * from (
         select
             metrics.*,
-            sum(coalesce(recent_activity.actions, 0)) over (per_customer rows between 13 preceding and current row)
-                as actions_14d,
-            sum(coalesce(recent_activity.actions, 0)) over (per_customer rows between 27 preceding and 14 preceding)
-                as actions_prior_14d,
-            sum(coalesce(recent_activity.cancel_signals, 0)) over (per_customer rows between 29 preceding and current row)
-                as cancel_signals_30d,
+            sum(coalesce(recent_activity.actions, 0)) over last_14_days as actions_14d,
+            sum(coalesce(recent_activity.actions, 0)) over the_14_days_before as actions_prior_14d,
+            sum(coalesce(recent_activity.cancel_signals, 0)) over last_30_days as cancel_signals_30d,
             {%- for name, column, days in [
                 ('engagement_points_prev_30d', 'engagement_points_30d', 30),
                 ('engagement_points_prev_60d', 'engagement_points_30d', 60),
@@ -78,7 +75,13 @@ as_of as (
         left join recent_activity
             on recent_activity.customer_id = metrics.customer_id
             and recent_activity.known_date = metrics.date
-        window per_customer as (partition by metrics.customer_id order by metrics.date)
+        window
+            per_customer as (partition by metrics.customer_id order by metrics.date),
+            last_14_days as (partition by metrics.customer_id order by metrics.date rows between 13 preceding and current row),
+            the_14_days_before as (
+                partition by metrics.customer_id order by metrics.date rows between 27 preceding and 14 preceding
+            ),
+            last_30_days as (partition by metrics.customer_id order by metrics.date rows between 29 preceding and current row)
     ) windowed
     where {{ in_landing_window('date') }}
 
