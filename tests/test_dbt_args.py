@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, window_vars
+from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, scored_days_vars, window_vars
 
 
 def test_window_is_half_open_over_landing_days():
@@ -47,3 +47,7 @@ def test_full_refresh_rebuilds_all_history_up_to_the_run():
     assert refresh_window("2026-06-29", "2026-06-29", False, "2026-01-01") == ("2026-06-29", "2026-06-29")
     assert refresh_window("2026-06-29", "2026-06-29", True, "2026-01-01") == ("2026-01-01", "2026-06-29")
     assert refresh_window("2025-12-01", "2026-01-31", True, "2026-01-01") == ("2025-12-01", "2026-01-31")
+
+
+def test_scored_days_var_comes_from_the_pipeline_config():
+    assert scored_days_vars({"backfill_scored_days": "7", "engine": "duckdb"}) == {"backfill_scored_days": 7}
