@@ -6,16 +6,19 @@
     greatest(activity_date, landed_date)), so a late record counts from the day it
     landed and a backfill of day D equals the nightly run of D.
 
-    How: (1) aggregate activities per customer and known_date; (2) a dense
-    customer × date grid from 89 days before the window (the longest rolling window
-    is 90 days) to its end; (3) rolling sums with window functions over the grid and
-    running state (last purchase, open tickets, subscriptions, MRR) seeded with a
-    baseline aggregated from everything known before the grid; (4) the scores
-    (macros/scores.sql); (5) keep the window's dates.
+    How: (1) aggregate activities per customer and known_date, from 89 days before
+    the window (the longest rolling window is 90 days) to its end; (2) the output rows,
+    a dense customer × date grid of the window, with the activity days before it;
+    (3) rolling sums with window functions over the day number and running state (last
+    purchase, open tickets, subscriptions, MRR) seeded with a baseline aggregated from
+    everything known before the lookback; (4) the scores (macros/scores.sql).
 #}
 {%- set lookback_days = 90 -%}
 {%- set is_nps = "activity_type = 'survey_nps'" -%}
 {%- set is_engagement = engagement_weight('activity_type') ~ " > 0" -%}
+{#- operational activities (e-mails sent, invoices, ...: a third of all rows) count in none
+    of the metrics; leaving them out of the aggregations leaves every value as it is -#}
+{%- set counts_in_metrics = "activity_category <> 'operational'" -%}
 
 with
 
@@ -73,10 +76,10 @@ bounds as (
 
 spine as (
 
-    select cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.lookback_start') }} as date) as date
+    select cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.window_start') }} as date) as date
     from ({{ day_numbers() }}) numbers
     cross join bounds
-    where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.lookback_start', 'bounds.grid_end', 'day') }}
+    where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.window_start', 'bounds.grid_end', 'day') }}
 
 ),
 
@@ -122,11 +125,12 @@ daily_activity as (
     cross join bounds
     where activities.known_date >= bounds.lookback_start
       and activities.known_date <= bounds.grid_end
+      and {{ counts_in_metrics }}
     group by activities.customer_id, activities.known_date
 
 ),
 
--- running state known before the grid starts (empty on a full build)
+-- running state known before the lookback starts (empty on a full build)
 baseline as (
 
     select
@@ -147,83 +151,107 @@ baseline as (
     from activities
     cross join bounds
     where activities.known_date < bounds.lookback_start
+      and {{ counts_in_metrics }}
     group by activities.customer_id
 
 ),
 
-first_known as (
-
-    select customer_id, min(known_date) as first_known_date
-    from activities
-    group by customer_id
-
-),
-
--- (2) dense grid: every customer known by the end, every day from its first data
--- (or the lookback start) to the end
-customer_starts as (
+-- the days with activity of the customers known by the end
+activity_days as (
 
     select
-        customers.customer_id,
-        customers.first_seen_date,
-        greatest(
-            bounds.lookback_start,
-            least(customers.first_seen_date, coalesce(first_known.first_known_date, customers.first_seen_date))
-        ) as grid_start
-    from customers
+        daily_activity.*,
+        customers.first_seen_date
+    from daily_activity
+    inner join customers
+        on daily_activity.customer_id = customers.customer_id
     cross join bounds
-    left join first_known
-        on customers.customer_id = first_known.customer_id
     where customers.first_seen_date <= bounds.grid_end
 
 ),
 
-grid as (
+-- (2) the rows this run writes: every customer known by the end, every day of the
+-- window from its first-seen day
+output_days as (
 
     select
-        customer_starts.customer_id,
-        customer_starts.first_seen_date,
-        spine.date,
-        cast(coalesce(daily_activity.orders, 0) as {{ dbt.type_bigint() }}) as orders,
-        cast(coalesce(daily_activity.revenue_cents, 0) as {{ type_double() }}) as revenue_cents,
-        daily_activity.last_purchase_date,
-        cast(coalesce(daily_activity.engagement_points, 0) as {{ type_double() }}) as engagement_points,
-        daily_activity.last_engagement_date,
-        cast(coalesce(daily_activity.email_opens, 0) as {{ dbt.type_bigint() }}) as email_opens,
-        cast(coalesce(daily_activity.email_clicks, 0) as {{ dbt.type_bigint() }}) as email_clicks,
-        cast(coalesce(daily_activity.web_visits, 0) as {{ dbt.type_bigint() }}) as web_visits,
-        cast(coalesce(daily_activity.event_registrations, 0) as {{ dbt.type_bigint() }}) as event_registrations,
-        cast(coalesce(daily_activity.tickets_opened, 0) as {{ dbt.type_bigint() }}) as tickets_opened,
-        cast(coalesce(daily_activity.tickets_resolved, 0) as {{ dbt.type_bigint() }}) as tickets_resolved,
-        cast(coalesce(daily_activity.resolution_seconds_sum, 0) as {{ type_double() }}) as resolution_seconds_sum,
-        cast(coalesce(daily_activity.resolution_count, 0) as {{ dbt.type_bigint() }}) as resolution_count,
-        cast(coalesce(daily_activity.escalations, 0) as {{ dbt.type_bigint() }}) as escalations,
-        daily_activity.last_nps_key,
-        cast(coalesce(daily_activity.csat_sum, 0) as {{ type_double() }}) as csat_sum,
-        cast(coalesce(daily_activity.csat_count, 0) as {{ dbt.type_bigint() }}) as csat_count,
-        cast(coalesce(daily_activity.effort_sum, 0) as {{ type_double() }}) as effort_sum,
-        cast(coalesce(daily_activity.effort_count, 0) as {{ dbt.type_bigint() }}) as effort_count,
-        cast(coalesce(daily_activity.failed_payments, 0) as {{ dbt.type_bigint() }}) as failed_payments,
-        cast(coalesce(daily_activity.late_payments, 0) as {{ dbt.type_bigint() }}) as late_payments,
-        cast(coalesce(daily_activity.subscriptions_started, 0) as {{ dbt.type_bigint() }}) as subscriptions_started,
-        cast(coalesce(daily_activity.subscriptions_cancelled, 0) as {{ dbt.type_bigint() }}) as subscriptions_cancelled,
-        cast(coalesce(daily_activity.mrr_change_cents, 0) as {{ type_double() }}) as mrr_change_cents
-    from customer_starts
+        customers.customer_id,
+        customers.first_seen_date,
+        spine.date
+    from customers
+    cross join bounds
     inner join spine
-        on spine.date >= customer_starts.grid_start
-    left join daily_activity
-        on customer_starts.customer_id = daily_activity.customer_id
-        and spine.date = daily_activity.date
+        on spine.date >= customers.first_seen_date
+    where customers.first_seen_date <= bounds.grid_end
 
 ),
 
--- (3) rolling windows (rows = days on the dense grid) and running totals
+-- the output days with their activity, and the activity days before them (the lookback
+-- of the rolling windows). The windows below are RANGE frames over the day number, so
+-- the lookback needs only the days with activity: a nightly run reads 90 days of
+-- activity, not a dense 90-day grid of every customer.
+{%- set counts = ['orders', 'email_opens', 'email_clicks', 'web_visits', 'event_registrations', 'tickets_opened',
+                  'tickets_resolved', 'resolution_count', 'escalations', 'csat_count', 'effort_count', 'failed_payments',
+                  'late_payments', 'subscriptions_started', 'subscriptions_cancelled'] %}
+{%- set amounts = ['revenue_cents', 'engagement_points', 'resolution_seconds_sum', 'csat_sum', 'effort_sum',
+                   'mrr_change_cents'] %}
+{%- set latest = ['last_purchase_date', 'last_engagement_date', 'last_nps_key'] %}
+{%- set activity_columns %}
+        {%- for column in counts %}
+        cast(coalesce(activity_days.{{ column }}, 0) as {{ dbt.type_bigint() }}) as {{ column }},
+        {%- endfor %}
+        {%- for column in amounts %}
+        cast(coalesce(activity_days.{{ column }}, 0) as {{ type_double() }}) as {{ column }},
+        {%- endfor %}
+        {%- for column in latest %}
+        activity_days.{{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
+{%- endset %}
+days as (
+
+    select
+        output_days.customer_id,
+        output_days.first_seen_date,
+        output_days.date,
+        true as is_output_day,
+        {{- activity_columns }}
+    from output_days
+    left join activity_days
+        on output_days.customer_id = activity_days.customer_id
+        and output_days.date = activity_days.date
+
+    union all
+
+    select
+        activity_days.customer_id,
+        activity_days.first_seen_date,
+        activity_days.date,
+        false as is_output_day,
+        {{- activity_columns }}
+    from activity_days
+    cross join bounds
+    where activity_days.date < bounds.window_start
+       or activity_days.date < activity_days.first_seen_date
+
+),
+
+numbered_days as (
+
+    select
+        days.*,
+        {{ dbt.datediff("cast('1970-01-01' as date)", 'days.date', 'day') }} as day_number
+    from days
+
+),
+
+-- (3) rolling windows (days before the row's day number) and running totals
 rolling as (
 
     select
         customer_id,
         first_seen_date,
         date,
+        is_output_day,
         sum(orders) over last_30_days as orders_30d,
         sum(revenue_cents) over last_30_days as revenue_cents_30d,
         sum(orders) over last_90_days as orders_90d,
@@ -253,11 +281,11 @@ rolling as (
         sum(subscriptions_started - subscriptions_cancelled) over running
             - (subscriptions_started - subscriptions_cancelled) as active_subscriptions_change_at_day_start,
         sum(mrr_change_cents) over running as mrr_change_cents
-    from grid
+    from numbered_days
     window
-        last_30_days as (partition by customer_id order by date rows between 29 preceding and current row),
-        last_90_days as (partition by customer_id order by date rows between 89 preceding and current row),
-        running as (partition by customer_id order by date rows between unbounded preceding and current row)
+        last_30_days as (partition by customer_id order by day_number range between 29 preceding and current row),
+        last_90_days as (partition by customer_id order by day_number range between 89 preceding and current row),
+        running as (partition by customer_id order by day_number rows between unbounded preceding and current row)
 
 ),
 
@@ -282,14 +310,12 @@ states as (
 
 ),
 
--- (5) the rows this run writes
+-- the rows this run writes
 output_rows as (
 
     select states.*
     from states
-    cross join bounds
-    where states.date >= bounds.window_start
-      and states.date >= states.first_seen_date
+    where states.is_output_day
 
 ),
 
@@ -338,7 +364,9 @@ feedback_90d as (
         output_rows.customer_id,
         output_rows.date,
         count(*) as feedback_texts_90d,
-        avg(feedback.compound) as feedback_sentiment_90d
+        -- a sum of whole units of 1e-9, like the experience sums: the mean must not depend on
+        -- the aggregation order, or its rounding flips between runs
+        sum(round(feedback.compound * 1e9)) / 1e9 / count(*) as feedback_sentiment_90d
     from output_rows
     inner join feedback
         on output_rows.customer_id = feedback.customer_id
