@@ -16,9 +16,10 @@ phases), then runs the job the schedule runs, in process, phase by phase:
 
 Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
 time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows. Results go to
-benchmarks/results/<scale>-<date>.json; the summary printed at the end is the one pasted into
-docs/benchmarks.md. `--no-double` stops after the first night; `--only nightly,full_refresh`
-re-measures those phases on the data and warehouse a previous run left (after a change).
+benchmarks/results/<scale>-<date>T<HHMM>.json (the start, UTC); the summary printed at the end
+is the one pasted into docs/benchmarks.md. `--no-double` stops after the first night; `--only
+nightly,full_refresh` re-measures those phases on the data and warehouse a previous run left
+(after a change).
 """
 
 from __future__ import annotations
@@ -122,8 +123,9 @@ def main() -> None:
     n, start = args.days, partitions_start()
     day = lambda i: start + dt.timedelta(days=i - 1)  # noqa: E731  (landing day i, 1-based)
     total_days = n if args.no_double else 2 * n
+    started = dt.datetime.now(dt.UTC)
     report: dict = {
-        "scale": scale, "persons": persons, "days": n, "date": dt.date.today().isoformat(),
+        "scale": scale, "persons": persons, "days": n, "date": started.date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                    f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
                    f"Python {platform.python_version()}",
@@ -142,7 +144,8 @@ def main() -> None:
                               "rows_out": sum(rows.values())}
 
     suffix = "-" + "-".join(sorted(only)) if only else ""
-    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}{suffix}.json"
+    # The start time in the name: a second run on the same day must not overwrite the first.
+    out = Path(__file__).parent / "results" / f"{scale}-{report['date']}T{started:%H%M}{suffix}.json"
     out.parent.mkdir(exist_ok=True)
 
     job = defs.resolve_job_def("nightly_pipeline")
