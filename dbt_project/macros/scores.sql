@@ -71,6 +71,14 @@
         * (1.0 + 2.0 * (1.0 - {{ goodness }})))
 {%- endmacro %}
 
+{#
+    sum() of a double that does not depend on the order of aggregation: summed as whole units
+    of 1e-9 (exact in a double), so a rounding of the result cannot flip between runs or engines.
+#}
+{% macro order_free_sum(expr) -%}
+    (sum(round(({{ expr }}) * 1e9)) / 1e9)
+{%- endmacro %}
+
 {# experience_score from Σ w g and Σ w of a customer's signals (both 0 without signals). #}
 {% macro experience_score(weighted_goodness_sum, weight_sum) -%}
     round(100.0 * (coalesce({{ weighted_goodness_sum }}, 0.0) + 0.5) / (coalesce({{ weight_sum }}, 0.0) + 1.0), 1)

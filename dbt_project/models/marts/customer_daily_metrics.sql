@@ -230,8 +230,7 @@ days as (
         {{- activity_columns }}
     from activity_days
     cross join bounds
-    where activity_days.date < bounds.window_start
-       or activity_days.date < activity_days.first_seen_date
+    where activity_days.date < greatest(bounds.window_start, activity_days.first_seen_date)
 
 ),
 
@@ -310,7 +309,7 @@ states as (
 
 ),
 
--- the rows this run writes
+-- the output days with their windows and state
 output_rows as (
 
     select states.*
@@ -336,7 +335,7 @@ experience_signals as (
             {{ experience_goodness('activity_type', 'score', 'duration_hours') }} as goodness
         from activities
         cross join bounds
-        where activities.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'bounds.window_start') }}
+        where activities.known_date >= bounds.lookback_start
           and activities.known_date <= bounds.grid_end
     ) scored
     where goodness is not null
@@ -352,7 +351,7 @@ experience_signals as (
     from feedback
     cross join bounds
     where feedback.sentiment_label <> 'neutral'
-      and feedback.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'bounds.window_start') }}
+      and feedback.known_date >= bounds.lookback_start
       and feedback.known_date <= bounds.grid_end
 
 ),
@@ -364,9 +363,7 @@ feedback_90d as (
         output_rows.customer_id,
         output_rows.date,
         count(*) as feedback_texts_90d,
-        -- a sum of whole units of 1e-9, like the experience sums: the mean must not depend on
-        -- the aggregation order, or its rounding flips between runs
-        sum(round(feedback.compound * 1e9)) / 1e9 / count(*) as feedback_sentiment_90d
+        {{ order_free_sum('feedback.compound') }} / count(*) as feedback_sentiment_90d
     from output_rows
     inner join feedback
         on output_rows.customer_id = feedback.customer_id
@@ -382,9 +379,8 @@ experience as (
         customer_id,
         date,
         count(*) as experience_signals_90d,
-        -- summed as whole units of 1e-9 so the sums do not depend on the aggregation order
-        sum(round(weight * goodness * 1e9)) / 1e9 as weighted_goodness_sum,
-        sum(round(weight * 1e9)) / 1e9 as weight_sum
+        {{ order_free_sum('weight * goodness') }} as weighted_goodness_sum,
+        {{ order_free_sum('weight') }} as weight_sum
     from (
         select
             output_rows.customer_id,
