@@ -49,10 +49,12 @@ def assign_ids(
     # The order in which ids were first handed out: the earliest landed record of each previous id.
     prev_age = df.dropna(subset=["prev_id"]).groupby("prev_id")["first_landed_date"].min()
 
+    # The smallest record key of each (previous id, cluster) by sorting: a groupby min over
+    # strings runs in Python, one call per group.
+    known = df.dropna(subset=["prev_id"]).sort_values("record_key")
     counts = (
-        df.dropna(subset=["prev_id"])
-        .groupby(["prev_id", "cluster"], as_index=False)
-        .agg(n=("record_key", "size"), anchor=("record_key", "min"))
+        known.groupby(["prev_id", "cluster"], as_index=False, sort=False)
+        .agg(n=("record_key", "size"), anchor=("record_key", "first"))
         .sort_values(["prev_id", "n", "anchor"], ascending=[True, False, True])
     )
     heirs = counts.drop_duplicates("prev_id")  # the cluster that inherits each previous id
