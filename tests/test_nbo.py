@@ -326,3 +326,48 @@ def test_a_model_is_served_only_when_it_predicts_acceptance_better_than_the_offe
     # noise alone: nothing beats the offers' own rates, which are then served
     examples["accepted"] = rng.random(n) < 0.1
     assert train(examples, CATALOG, RULES.model).kind == "rates"
+
+
+def _rates_examples(n: int, last_day: dt.date) -> pd.DataFrame:
+    """n exposures of OFF-04, one a day up to last_day, each labelled a week later; every third accepted."""
+    exposed = [last_day - dt.timedelta(days=i) for i in range(n)]
+    return pd.DataFrame({
+        "exposure_id": [f"E{i:04d}" for i in range(n)],
+        "offer_id": "OFF-04",
+        "accepted": [i % 3 == 0 for i in range(n)],
+        "exposed_date": exposed,
+        "label_known_date": [d + dt.timedelta(days=7) for d in exposed],
+        "plan": None,
+    })
+
+
+def test_a_stored_propensity_model_serves_exactly_the_data_it_was_trained_on(tmp_path):
+    from ml.nbo.run import with_offer_columns
+    from ml.nbo.store import load_or_train
+
+    examples = with_offer_columns(_rates_examples(40, DAY), CATALOG)
+    first = load_or_train(examples, CATALOG, RULES.model, tmp_path)
+    stored = list((tmp_path / "nbo").iterdir())
+    assert [p.name for p in stored] == [f"{first.version}.joblib"]
+    written = stored[0].stat().st_mtime_ns
+    again = load_or_train(examples.sample(frac=1, random_state=1), CATALOG, RULES.model, tmp_path)
+    assert again.version == first.version and again.rates == first.rates
+    assert stored[0].stat().st_mtime_ns == written  # read, not trained again
+    # one label changed: another model, trained and stored beside the first
+    changed = examples.assign(accepted=examples["accepted"].to_numpy() ^ (examples["exposure_id"] == "E0001").to_numpy())
+    other = load_or_train(changed, CATALOG, RULES.model, tmp_path)
+    assert other.version != first.version and other.rates != first.rates
+    assert len(list((tmp_path / "nbo").iterdir())) == 2
+
+
+def test_the_propensity_model_learns_from_the_training_window_only():
+    from dataclasses import replace
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA features")
+    con.register("frame", _rates_examples(400, DAY))
+    con.execute("CREATE TABLE features.offer_exposure_examples AS SELECT * FROM frame")
+    monday = DAY + dt.timedelta(days=7)  # DAY is a Monday, the retraining weekday
+    for window, labelled in ((30, 30 - 7), (0, 400)):  # labels of the last week are not known yet
+        rules = replace(RULES, model=replace(RULES.model, training_window_days=window))
+        assert Models(con, rules).for_day(monday, CATALOG).metrics["examples"] == labelled

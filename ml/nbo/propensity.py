@@ -92,9 +92,13 @@ def offer_rates(examples: pd.DataFrame) -> dict[str, float]:
     return {str(k): float(v) for k, v in rates.items()}
 
 
-def fingerprint(examples: pd.DataFrame, cfg: ModelConfig) -> str:
+def fingerprint(examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig) -> str:
+    """Same examples (every column), offers and configuration → same fingerprint → same model."""
     h = hashlib.sha256(repr(cfg).encode())
-    h.update(pd.util.hash_pandas_object(examples[["exposure_id", "accepted"]], index=False).to_numpy().tobytes())
+    for frame, key in ((examples, "exposure_id"), (catalog, "offer_id")):
+        ordered = frame.sort_values(key).reindex(columns=sorted(frame.columns))
+        h.update(",".join(ordered.columns).encode())
+        h.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
     return h.hexdigest()[:12]
 
 
@@ -125,7 +129,7 @@ def train(examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig) -> Pr
         offer_types=sorted(catalog["offer_type"].dropna().astype(str).unique()),
         plans=sorted(examples["plan"].dropna().astype(str).unique()),
         rates=offer_rates(examples) if len(examples) else {},
-        version=fingerprint(examples, cfg),
+        version=fingerprint(examples, catalog, cfg),
     )
     acceptances = int(examples["accepted"].sum()) if len(examples) else 0
     spec.metrics = {"examples": len(examples), "acceptances": acceptances}

@@ -37,6 +37,7 @@ class Groups:
 class ModelConfig:
     response_window_days: int = 7
     retrain_weekday: int = 0
+    training_window_days: int = 365
     min_exposures: int = 500
     min_acceptances: int = 50
     seed: int = 42

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -21,6 +22,7 @@ from ml.nbo.groups import assign
 from ml.nbo.propensity import CUSTOMER_FEATURES, PropensityModel, category_share, train
 from ml.nbo.rank import OUTPUT_COLUMNS, rank
 from ml.nbo.rules import NboRules, eligible_pairs, not_contactable_reason, valid_offers
+from ml.nbo.store import load_or_train
 from ml.warehouse import ddl, relation_exists, transaction
 
 CONTEXT = "features.offer_customer_context"
@@ -73,7 +75,7 @@ CATALOG_SQL = (
     f"SELECT offer_id, offer_name, product_category, offer_type, offer_value, valid_from, valid_to "
     f"FROM {CATALOG} WHERE first_landed_date <= ? ORDER BY offer_id"
 )
-EXAMPLES_SQL = f"SELECT * FROM {EXAMPLES} WHERE label_known_date <= ? ORDER BY exposure_id"
+EXAMPLES_SQL = f"SELECT * FROM {EXAMPLES} WHERE label_known_date <= ? AND exposed_date > ? ORDER BY exposure_id"
 
 
 def customers_sql() -> str:
@@ -100,18 +102,25 @@ def with_offer_columns(examples: pd.DataFrame, catalog: pd.DataFrame) -> pd.Data
 
 
 class Models:
-    """Propensity models by training day, trained once per run and reused for its days."""
+    """Propensity models by training day, trained once per run and reused for its days; with
+    `models_dir`, also kept on disk for the nights after it until the next retraining day."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, rules: NboRules):
-        self.con, self.rules, self._cache = con, rules, {}
+    def __init__(self, con: duckdb.DuckDBPyConnection, rules: NboRules, models_dir: Path | None = None):
+        self.con, self.rules, self.models_dir, self._cache = con, rules, models_dir, {}
 
     def for_day(self, day: dt.date, catalog: pd.DataFrame) -> PropensityModel:
-        when = training_day(day, self.rules.model.retrain_weekday)
+        cfg = self.rules.model
+        when = training_day(day, cfg.retrain_weekday)
         if when not in self._cache:
             examples = pd.DataFrame(columns=["exposure_id", "offer_id", "accepted", "exposed_date", "plan"])
             if relation_exists(self.con, EXAMPLES):
-                examples = self.con.execute(EXAMPLES_SQL, [when]).df()
-            self._cache[when] = train(with_offer_columns(examples, catalog), catalog, self.rules.model)
+                since = when - dt.timedelta(days=cfg.training_window_days) if cfg.training_window_days else dt.date.min
+                examples = self.con.execute(EXAMPLES_SQL, [when, since]).df()
+            examples = with_offer_columns(examples, catalog)
+            self._cache[when] = (
+                load_or_train(examples, catalog, cfg, self.models_dir) if self.models_dir
+                else train(examples, catalog, cfg)
+            )
         return self._cache[when]
 
 

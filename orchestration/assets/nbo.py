@@ -12,7 +12,7 @@ from dagster import (
     asset_check,
 )
 
-from config.settings import engine, offer_rules, pipeline_config
+from config.settings import engine, offer_rules, paths, pipeline_config
 from ml.nbo.rules import NboRules
 from ml.nbo.run import CATALOG, CONTEXT, OFFERS_TABLE, DayOutcome, Models, run_day
 from orchestration.assets.churn import SCORES_KEY, scored_days
@@ -102,10 +102,10 @@ def _rank(warehouse: Warehouse, rules: NboRules, days: list) -> list[DayOutcome]
         from spark_engine.nbo import run_day_on_spark
 
         spark, partitions = warehouse.session(), pipeline_config()["spark"]["scoring_partitions"]
-        models = Models(SparkConnection(spark), rules)
+        models = Models(SparkConnection(spark), rules, paths().models)
         return [run_day_on_spark(spark, rules, day, models, partitions) for day in days]
     with warehouse.get_connection() as con:
-        models = Models(con, rules)
+        models = Models(con, rules, paths().models)
         return [run_day(con, rules, day, models) for day in days]
 
 
