@@ -9,9 +9,11 @@ training and scoring of pairs, the part that grows with the square of a block, r
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 
+from ml.identity.model_store import stored_model
 from ml.identity.resolve import (
     CHANGELOG_TABLE,
     OVERRIDE_COLUMNS,
@@ -52,12 +54,13 @@ def _table(spark, name: str, columns: list[str] | None = None) -> pd.DataFrame |
     return like_duckdb((frame.select(*columns) if columns else frame).toPandas())
 
 
-def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date) -> ResolutionStats:
+def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date, models_dir: Path | None = None) -> ResolutionStats:
     """Resolve intermediate.int_identity_records into identity.resolved_identities, match_pairs and
     the changelog, as Spark tables."""
     records = _table(spark, RECORDS_RELATION, RECORD_COLUMNS)
     result = resolve_frame(records, _table(spark, RESOLVED_TABLE), cfg, _table(spark, OVERRIDES_RELATION,
-                           OVERRIDE_COLUMNS), splink_api=splink_spark_api(spark))
+                           OVERRIDE_COLUMNS), splink_api=splink_spark_api(spark),
+                           stored=stored_model(models_dir, cfg.probabilistic, run_date) if models_dir else None)
     resolved = result.resolved.astype({"match_probability": float}).sort_values(["source_system", "source_record_id"])
     write_table(spark, resolved, RESOLVED_TABLE)
     pairs = result.pairs.assign(run_date=run_date)

@@ -80,3 +80,34 @@ def test_probabilistic_pass_is_deterministic():
     again = resolve_frame(records.sample(frac=1, random_state=1), None, CFG)
     pd.testing.assert_frame_equal(first.resolved, again.resolved)
     pd.testing.assert_frame_equal(first.pairs, again.pairs)
+
+
+def test_the_nights_of_a_week_score_with_the_model_of_its_retraining_day(tmp_path):
+    from ml.identity.model_store import stored_model
+
+    monday = dt.date(2026, 1, 5)  # retrain_weekday 0
+    later = population(60, seed=9).assign(first_landed_date=monday + dt.timedelta(days=1))
+    for c in ("source_record_id", "crm_reference", "email_normalized", "email_user", "phone_normalized"):
+        later[c] = "9" + later[c]  # other people than population()'s first 60
+    records = pd.concat([planted(), later], ignore_index=True)
+
+    wednesday = stored_model(tmp_path / "week", CFG.probabilistic, monday + dt.timedelta(days=2))
+    assert wednesday.training_day == monday
+    first = resolve_frame(records, None, CFG, stored=wednesday)
+    assert first.model_training_day == monday and wednesday.path.exists()
+    by = _ids(first.resolved)
+    assert by["S7"] == by["R7"] and by["S999"] != by["R8"]
+
+    # trained on the records landed by Monday: the same parameters as a model of Monday's records alone
+    alone = stored_model(tmp_path / "monday", CFG.probabilistic, monday)
+    resolve_frame(planted(), None, CFG, stored=alone)
+    assert wednesday.load()["comparisons"] == alone.load()["comparisons"]
+
+    # Thursday reads Wednesday's file rather than training again, and scores the same
+    written = wednesday.path.stat().st_mtime_ns
+    thursday = stored_model(tmp_path / "week", CFG.probabilistic, monday + dt.timedelta(days=3))
+    assert thursday == wednesday
+    again = resolve_frame(records.sample(frac=1, random_state=2), first.resolved, CFG, stored=thursday)
+    assert wednesday.path.stat().st_mtime_ns == written
+    pd.testing.assert_frame_equal(first.pairs, again.pairs)
+    assert again.changelog.empty

@@ -354,7 +354,8 @@ def test_a_stored_propensity_model_serves_exactly_the_data_it_was_trained_on(tmp
     assert again.version == first.version and again.rates == first.rates
     assert stored[0].stat().st_mtime_ns == written  # read, not trained again
     # one label changed: another model, trained and stored beside the first
-    changed = examples.assign(accepted=examples["accepted"].to_numpy() ^ (examples["exposure_id"] == "E0001").to_numpy())
+    flipped = (examples["exposure_id"] == "E0001").to_numpy()
+    changed = examples.assign(accepted=examples["accepted"].to_numpy() ^ flipped)
     other = load_or_train(changed, CATALOG, RULES.model, tmp_path)
     assert other.version != first.version and other.rates != first.rates
     assert len(list((tmp_path / "nbo").iterdir())) == 2

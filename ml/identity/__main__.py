@@ -23,7 +23,8 @@ def main() -> None:
     parser.add_argument("--run-date", type=dt.date.fromisoformat, default=dt.date.today())
     args = parser.parse_args()
     with duckdb.connect(str(args.data_dir / "warehouse.duckdb")) as con:
-        stats = resolve(con, RuleConfig.from_dict(pipeline_config()["identity"]), args.run_date)
+        stats = resolve(con, RuleConfig.from_dict(pipeline_config()["identity"]), args.run_date,
+                        args.data_dir / "models")
     print(stats)
 
 

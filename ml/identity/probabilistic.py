@@ -99,9 +99,7 @@ def _settings(prior: float, blocks: list[tuple[str, ...]]):
             cl.ExactMatch("phone_normalized"),
             cl.ExactMatch("postal_code"),
         ],
-        blocking_rules_to_generate_predictions=[
-            {"blocking_rule": _block_sql(cols), "sql_dialect": "duckdb"} for cols in blocks
-        ],
+        blocking_rules_to_generate_predictions=_prediction_blocks(blocks),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
         max_iterations=25,
@@ -109,30 +107,54 @@ def _settings(prior: float, blocks: list[tuple[str, ...]]):
     )
 
 
+def _prediction_blocks(blocks: list[tuple[str, ...]]) -> list[dict]:
+    return [{"blocking_rule": _block_sql(cols), "sql_dialect": "duckdb"} for cols in blocks]
+
+
+MATCH_INPUT = ["rid", "first_name_key", "last_name_key", "email_normalized", "email_user", "phone_normalized",
+               "postal_code"]
+NO_PAIRS = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+
+
+def train_model(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, db_api) -> dict:
+    """splink's model (settings with m and u probabilities) trained on `frame`'s records.
+
+    The prior: the pairs the rules found, inflated for what they miss, over all pairs."""
+    from splink import Linker, block_on
+
+    df = frame[MATCH_INPUT].assign(det_cluster=det_cluster)
+    n, sizes = len(df), np.bincount(det_cluster)
+    found = float((sizes * (sizes - 1) / 2).sum())
+    prior = min(max(found / 0.9 / (n * (n - 1) / 2), 1e-9), 0.5)
+    linker = Linker(db_api.register(df), _settings(prior, []))
+    linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
+    for cols in TRAINING_BLOCKS:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*cols), max_pairs=cfg.em_max_pairs)
+    # The database API caches tables (term frequencies among them) across linkers: those of the
+    # training records must not stand in for those of the records to score.
+    linker.table_management.invalidate_cache()
+    return linker.misc.save_model_to_json()
+
+
 def score_pairs(
     frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, limits: DuckLimits | None = None,
-    db_api=None,
-) -> tuple[pd.DataFrame, list[str]]:
+    db_api=None, model: dict | None = None, training: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, list[str], dict | None]:
     """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor,
-    and the blocking rules skipped for the comparison ceiling. splink runs on `db_api` when given
-    (the Spark engine's, spark_engine/identity.py), with the same settings; else on the capped
-    in-memory DuckDB, which always counts the blocks (one GROUP BY per rule).
+    the blocking rules skipped for the comparison ceiling, and the model that scored them:
+    `model` when given, else one trained on the records `training` selects (default all).
+    splink runs on `db_api` when given (the Spark engine's, spark_engine/identity.py), with the
+    same settings; else on the capped in-memory DuckDB, which always counts the blocks (one
+    GROUP BY per rule).
 
     Columns: l, r, match_probability, match_weight.
     """
-    from splink import Linker, block_on
+    from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
 
     for name in ("splink", "splink.internals"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    df = frame[["rid", "first_name_key", "last_name_key", "email_normalized", "email_user", "phone_normalized",
-                "postal_code"]].copy()
-    df["det_cluster"] = det_cluster
-    n = len(df)
-    # Prior: the pairs the rules found, inflated for what they miss, over all pairs.
-    sizes = np.bincount(det_cluster)
-    found = float((sizes * (sizes - 1) / 2).sum())
-    prior = min(max(found / 0.9 / (n * (n - 1) / 2), 1e-9), 0.5)
+    df = frame[MATCH_INPUT].assign(det_cluster=det_cluster)
 
     con = connect(limits)
     try:
@@ -141,18 +163,19 @@ def score_pairs(
         con.unregister("_blocking_input")
         skipped_names = ["+".join(cols) for cols in skipped]
         if not blocks:  # splink would score the full cartesian product
-            return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
-        linker = Linker((db_api or DuckDBAPI(con)).register(df), _settings(prior, blocks))
-        linker.training.estimate_u_using_random_sampling(max_pairs=cfg.u_max_pairs, seed=cfg.seed)
-        for cols in TRAINING_BLOCKS:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*cols), max_pairs=cfg.em_max_pairs
-            )
+            return NO_PAIRS.copy(), skipped_names, model
+        api = db_api or DuckDBAPI(con)
+        if model is None:
+            part = slice(None) if training is None else training
+            model = train_model(frame[part], np.unique(det_cluster[part], return_inverse=True)[1], cfg, api)
+        # This run's blocking: what the ceiling allows today, whatever the model was trained with.
+        settings = model | {"blocking_rules_to_generate_predictions": _prediction_blocks(blocks)}
+        linker = Linker(api.register(df), settings)
         pairs = linker.inference.predict(threshold_match_probability=cfg.review_floor).as_pandas_dataframe()
     finally:
         con.close()
     if pairs.empty:
-        return pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []}), skipped_names
+        return NO_PAIRS.copy(), skipped_names, model
     left = np.minimum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
     right = np.maximum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)
     out = pd.DataFrame(
@@ -165,4 +188,4 @@ def score_pairs(
         }
     )
     # A pair found by several blocking rules is scored once per rule: keep one.
-    return out.drop_duplicates(["l", "r"]).sort_values(["l", "r"], ignore_index=True), skipped_names
+    return out.drop_duplicates(["l", "r"]).sort_values(["l", "r"], ignore_index=True), skipped_names, model

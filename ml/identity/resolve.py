@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from ml.identity.clusters import constrained_clusters
 from ml.identity.duck import connect
+from ml.identity.model_store import StoredModel, stored_model
 from ml.identity.probabilistic import score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
@@ -44,6 +46,7 @@ class ResolutionStats:
     splits: int
     pairs_by_decision: dict[str, int] = field(default_factory=dict)
     skipped_blocking_rules: list[str] = field(default_factory=list)
+    model_training_day: dt.date | None = None  # of the stored splink model that scored the pairs
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Resolution:
     changelog: pd.DataFrame  # merges and splits of customer ids against the previous map
     pairs: pd.DataFrame  # every candidate pair with its rule, probability and decision
     skipped_blocking_rules: list[str] = field(default_factory=list)  # over the comparison ceiling
+    model_training_day: dt.date | None = None
 
 
 def _override_pairs(records: pd.DataFrame, overrides: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -92,10 +96,12 @@ def _guard_flags(con: duckdb.DuckDBPyConnection, pairs: pd.DataFrame, cfg: RuleC
 
 def resolve_frame(
     records: pd.DataFrame, previous: pd.DataFrame | None, cfg: RuleConfig, overrides: pd.DataFrame | None = None,
-    splink_api=None,
+    splink_api=None, stored: StoredModel | None = None,
 ) -> Resolution:
     """Pure resolution: identity map, changelog and pair audit from records, the previous map and overrides.
-    splink's pass runs on `splink_api` when given (a splink database API, e.g. Spark's)."""
+    splink's pass runs on `splink_api` when given (a splink database API, e.g. Spark's). With `stored`,
+    it scores with that retraining day's model, trained on the records landed by then if the file
+    does not exist yet; without, it trains on all records."""
     records = records.sort_values(["source_system", "source_record_id"], ignore_index=True)
     n = len(records)
     frame = matching_frame(records, cfg)
@@ -122,8 +128,19 @@ def resolve_frame(
 
         scored = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
         skipped_blocks: list[str] = []
+        model_day = None
         if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
-            scored, skipped_blocks = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb, splink_api)
+            model = stored.load() if stored else None
+            training = None if stored is None else (
+                pd.to_datetime(records["first_landed_date"]) <= pd.Timestamp(stored.training_day)).to_numpy()
+            if training is not None and training.sum() < cfg.probabilistic.min_records:
+                training = None  # too little history by the retraining day: learn from what there is
+            scored, skipped_blocks, used = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb, splink_api,
+                                                       model, training)
+            if stored and used is not None:
+                model_day = stored.training_day
+                if model is None:
+                    stored.save(used)
         scored = scored.astype({"l": np.int64, "r": np.int64})
         scored["rule"] = PROBABILISTIC
         scored["priority"] = len(rule_order) - 1
@@ -182,10 +199,14 @@ def resolve_frame(
             "decision": candidates["decision"].to_numpy(),
         }
     )
-    return Resolution(resolved, changelog, pairs, skipped_blocks)
+    return Resolution(resolved, changelog, pairs, skipped_blocks, model_day)
 
 
-def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) -> ResolutionStats:
+def resolve(
+    con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date, models_dir: Path | None = None
+) -> ResolutionStats:
+    """Resolves the warehouse's person-records as of `run_date`; with `models_dir`, splink's model
+    is kept there per retraining day (ml/identity/model_store.py)."""
     records = con.execute(f"SELECT {', '.join(RECORD_COLUMNS)} FROM {RECORDS_RELATION}").df()
     previous = con.execute(f"SELECT * FROM {RESOLVED_TABLE}").df() if relation_exists(con, RESOLVED_TABLE) else None
     overrides = (
@@ -193,7 +214,8 @@ def resolve(con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date) 
         if relation_exists(con, OVERRIDES_RELATION)
         else None
     )
-    result = resolve_frame(records, previous, cfg, overrides)
+    stored = stored_model(models_dir, cfg.probabilistic, run_date) if models_dir else None
+    result = resolve_frame(records, previous, cfg, overrides, stored=stored)
     resolved, changelog, pairs = result.resolved, result.changelog, result.pairs
     changelog.insert(3, "run_date", run_date)
 
@@ -236,4 +258,5 @@ def resolution_stats(result: Resolution) -> ResolutionStats:
         splits=int((changelog["reason"] == "split").sum()),
         pairs_by_decision={k: int(v) for k, v in pairs["decision"].value_counts().sort_index().items()},
         skipped_blocking_rules=result.skipped_blocking_rules,
+        model_training_day=result.model_training_day,
     )

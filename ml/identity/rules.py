@@ -35,6 +35,7 @@ class ProbabilisticConfig:
     review_floor: float = 0.5  # pairs between this and the threshold are kept in the audit table
     min_records: int = 200  # too few records to train a model on: the rules alone decide
     seed: int = 42
+    retrain_weekday: int = 0  # the model is trained on this weekday (0 = Monday) and kept for the week
     u_max_pairs: float = 2e6
     em_max_pairs: float = 1e6
     # Ceiling on the pairs the prediction blocking rules may generate (counted before predict;

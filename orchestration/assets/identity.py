@@ -15,7 +15,7 @@ from dagster import (
     multi_asset,
 )
 
-from config.settings import engine, pipeline_config
+from config.settings import engine, paths, pipeline_config
 from ml.identity.resolve import RESOLVED_TABLE, resolve
 from ml.identity.rules import RuleConfig
 from orchestration.metadata import markdown_table
@@ -65,10 +65,10 @@ def resolved_identities(context: AssetExecutionContext, warehouse: Warehouse):
     if on_spark(warehouse):
         from spark_engine.identity import resolve_on_spark
 
-        stats = resolve_on_spark(warehouse.session(), _config(), run_day(context))
+        stats = resolve_on_spark(warehouse.session(), _config(), run_day(context), paths().models)
     else:
         with warehouse.get_connection() as con:
-            stats = resolve(con, _config(), run_day(context))
+            stats = resolve(con, _config(), run_day(context), paths().models)
     linked = stats.records - stats.records_by_rule.get("unique", 0)
     sizes = sorted(stats.cluster_size_counts.items())
     yield MaterializeResult(
@@ -84,6 +84,7 @@ def resolved_identities(context: AssetExecutionContext, warehouse: Warehouse):
             "merges": stats.merges,
             "splits": stats.splits,
             "skipped_blocking_rules": stats.skipped_blocking_rules,
+            "splink_model_trained_on": str(stats.model_training_day),
         },
     )
     yield MaterializeResult(

@@ -1,0 +1,44 @@
+"""splink's trained model on disk, one per retraining day: the nights of a week score their
+pairs with the model of the week's retraining day.
+
+Training every night costs the sampling and EM passes, and moves the pairs near the threshold
+from one night to the next: a customer joined one night could be split the next with nothing
+new about them. A retraining day's model learns from the records landed by that day, so a
+re-run of any night of the week, or a run that finds no file, trains on the same records.
+The file name carries the settings that shape training: another seed or sample size is
+another model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ml.identity.rules import ProbabilisticConfig
+
+TRAINING_KEYS = ("seed", "u_max_pairs", "em_max_pairs")
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    path: Path
+    training_day: dt.date
+
+    def load(self) -> dict | None:
+        return json.loads(self.path.read_text()) if self.path.exists() else None
+
+    def save(self, model: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".tmp{os.getpid()}")  # written whole, then renamed
+        tmp.write_text(json.dumps(model, indent=1, sort_keys=True, default=str))
+        os.replace(tmp, self.path)
+
+
+def stored_model(models_dir: Path, cfg: ProbabilisticConfig, run_date: dt.date) -> StoredModel:
+    day = run_date - dt.timedelta(days=(run_date.weekday() - cfg.retrain_weekday) % 7)
+    shaping = json.dumps({k: getattr(cfg, k) for k in TRAINING_KEYS}, sort_keys=True)
+    key = hashlib.sha256(shaping.encode()).hexdigest()[:8]
+    return StoredModel(models_dir / "identity" / f"splink-{day}-{key}.json", day)
