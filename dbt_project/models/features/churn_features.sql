@@ -14,6 +14,16 @@ with
 metrics as (
 
     select * from {{ ref('customer_daily_metrics') }}
+    where {{ in_landing_window('date') }}
+
+),
+
+-- what the trailing and trend features read of the 90 days before each as_of row: a few
+-- columns of the dense daily rows, not all of them
+history as (
+
+    select customer_id, date, engagement_points_30d, experience_score, current_mrr
+    from {{ ref('customer_daily_metrics') }}
     where date >= {{ dbt.dateadd('day', -90, window_start()) }}
       and {{ landed_before_window_end('date') }}
 
@@ -47,16 +57,17 @@ recent_activity as (
 
 ),
 
--- the window's metrics rows with their trailing actions and the metrics of 30, 60 and 90
--- days before (NULL when the customer was not known then). Window functions over a
--- customer's rows, which are one per day (customer_daily_metrics is dense, a tested
--- property); range joins of every as_of row with a month of activity days ran out of memory
--- in a year's backfill at 100k customers.
-as_of as (
+-- the window's days with their trailing actions and the metrics of 30, 60 and 90 days
+-- before (NULL when the customer was not known then). Window functions over a customer's
+-- rows, which are one per day (customer_daily_metrics is dense, a tested property); range
+-- joins of every as_of row with a month of activity days ran out of memory in a year's
+-- backfill at 100k customers.
+lookback as (
 
     select * from (
         select
-            metrics.*,
+            history.customer_id,
+            history.date,
             sum(coalesce(recent_activity.actions, 0)) over last_14_days as actions_14d,
             sum(coalesce(recent_activity.actions, 0)) over the_14_days_before as actions_prior_14d,
             sum(coalesce(recent_activity.cancel_signals, 0)) over last_30_days as cancel_signals_30d,
@@ -67,23 +78,42 @@ as_of as (
                 ('experience_score_30d_ago', 'experience_score', 30),
                 ('mrr_90d_ago', 'current_mrr', 90),
             ] %}
-            case when lag(metrics.date, {{ days }}) over per_customer = {{ dbt.dateadd('day', -days, 'metrics.date') }}
-                then lag(metrics.{{ column }}, {{ days }}) over per_customer end as {{ name }}
+            case when lag(history.date, {{ days }}) over per_customer = {{ dbt.dateadd('day', -days, 'history.date') }}
+                then lag(history.{{ column }}, {{ days }}) over per_customer end as {{ name }}
             {%- if not loop.last %},{% endif %}
             {%- endfor %}
-        from metrics
+        from history
         left join recent_activity
-            on recent_activity.customer_id = metrics.customer_id
-            and recent_activity.known_date = metrics.date
+            on recent_activity.customer_id = history.customer_id
+            and recent_activity.known_date = history.date
         window
-            per_customer as (partition by metrics.customer_id order by metrics.date),
-            last_14_days as (partition by metrics.customer_id order by metrics.date rows between 13 preceding and current row),
+            per_customer as (partition by history.customer_id order by history.date),
+            last_14_days as (partition by history.customer_id order by history.date rows between 13 preceding and current row),
             the_14_days_before as (
-                partition by metrics.customer_id order by metrics.date rows between 27 preceding and 14 preceding
+                partition by history.customer_id order by history.date rows between 27 preceding and 14 preceding
             ),
-            last_30_days as (partition by metrics.customer_id order by metrics.date rows between 29 preceding and current row)
+            last_30_days as (partition by history.customer_id order by history.date rows between 29 preceding and current row)
     ) windowed
     where {{ in_landing_window('date') }}
+
+),
+
+as_of as (
+
+    select
+        metrics.*,
+        lookback.actions_14d,
+        lookback.actions_prior_14d,
+        lookback.cancel_signals_30d,
+        lookback.engagement_points_prev_30d,
+        lookback.engagement_points_prev_60d,
+        lookback.engagement_points_prev_90d,
+        lookback.experience_score_30d_ago,
+        lookback.mrr_90d_ago
+    from metrics
+    inner join lookback
+        on lookback.customer_id = metrics.customer_id
+        and lookback.date = metrics.date
 
 ),
 
