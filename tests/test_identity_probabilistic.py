@@ -111,3 +111,14 @@ def test_the_nights_of_a_week_score_with_the_model_of_its_retraining_day(tmp_pat
     assert wednesday.path.stat().st_mtime_ns == written
     pd.testing.assert_frame_equal(first.pairs, again.pairs)
     assert again.changelog.empty
+
+
+def test_a_retraining_day_without_enough_history_stores_no_model(tmp_path):
+    from ml.identity.model_store import stored_model
+
+    first_week = stored_model(tmp_path, CFG.probabilistic, D1)  # its Monday is before any record landed
+    assert first_week.training_day < D1
+    result = resolve_frame(planted(), None, CFG, stored=first_week)
+    assert result.model_training_day is None and not first_week.path.exists()
+    by = _ids(result.resolved)
+    assert by["S7"] == by["R7"]  # trained on what there is

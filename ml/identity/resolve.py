@@ -130,11 +130,15 @@ def resolve_frame(
         skipped_blocks: list[str] = []
         model_day = None
         if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
-            model = stored.load() if stored else None
-            training = None if stored is None else (
-                pd.to_datetime(records["first_landed_date"]) <= pd.Timestamp(stored.training_day)).to_numpy()
-            if training is not None and training.sum() < cfg.probabilistic.min_records:
-                training = None  # too little history by the retraining day: learn from what there is
+            model, training = None, None
+            if stored:
+                model = stored.load()
+                landed = pd.to_datetime(records["first_landed_date"])
+                training = (landed <= pd.Timestamp(stored.training_day)).to_numpy()
+                if training.sum() < cfg.probabilistic.min_records:
+                    # Too little history by the retraining day: each night learns from what there is
+                    # until a retraining day has enough.
+                    stored, training = None, None
             scored, skipped_blocks, used = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb, splink_api,
                                                        model, training)
             if stored and used is not None:
