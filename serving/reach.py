@@ -5,10 +5,12 @@ partitions from the window's first day on (`fct_customer_activity` and `feedback
 are partitioned by known_date = greatest(activity or text date, landing day), which can lie
 after the window, never before it). Older partitions stay as they were, with one exception:
 the tables whose customer_id follows the current identity map (`REMAPPED_TABLES`) re-point
-older rows after merges or late person-records. Those partitions are found from the identity
-map itself: the mappings that differ between the previous publication and the warehouse name
-the customer ids whose rows may have moved, and their rows' partitions, before and after,
-are republished too. Everything outside the reach is carried over unchanged."""
+older rows after merges or late person-records. Those rows are found from the identity map
+itself: the mappings that differ between the previous publication and the warehouse name the
+person-records whose rows moved (a row's customer_id is its record's mapping), and their
+rows' partitions, before and after, are republished too. A table without the record's columns
+falls back to the customer ids of those mappings, old and new: every row of a customer whose
+records changed. Everything outside the reach is carried over unchanged."""
 
 from __future__ import annotations
 
@@ -24,12 +26,12 @@ from serving.tables import IDENTITY_MAP, REMAPPED_TABLES
 @dataclass(frozen=True)
 class Reach:
     """The partitions a publish rewrites: all (since None), or those from `since` on plus `also`;
-    and, for a table that follows the identity map, the rows of the customers in `customers` (a
-    temporary table of ids), for a store that can replace rows rather than whole partitions."""
+    and, for a table that follows the identity map, `rows`: SQL true for its re-pointed rows, for
+    a store that can replace rows rather than whole partitions."""
 
     since: dt.date | None = None
     also: frozenset[dt.date] = field(default_factory=frozenset)
-    customers: str | None = None
+    rows: str | None = None
 
     def covers(self, value: dt.date | None) -> bool:
         return self.since is None or value is None or value >= self.since or value in self.also
@@ -39,9 +41,8 @@ class Reach:
         if self.since is None:
             return "true"
         terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
-        if by_row and self.customers:
-            # NULL too: a row whose mapping appeared or vanished had or has no customer id
-            terms.append(f"customer_id IN (SELECT customer_id FROM {self.customers}) OR customer_id IS NULL")
+        if by_row and self.rows:
+            terms.append(self.rows)
         elif self.also:
             dates = ", ".join(f"DATE '{d}'" for d in sorted(self.also))
             terms.append(f'"{column}" IN ({dates})')
@@ -49,7 +50,7 @@ class Reach:
 
 
 EVERYTHING = Reach()
-REMAPPED_CUSTOMERS = "serving_remapped_customers"
+REMAPPED = "serving_remapped_mappings"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation_or_query: str) -> list[tuple[str, str]]:
@@ -75,16 +76,19 @@ def night_reach(
     is caught up, not skipped."""
     since = min(first_day, previous_night + dt.timedelta(days=1))
     before = {t for t in served if _same_columns(con, previous, t, queries[t])}
-    remapped = _remapped_customers(con, previous, queries) if IDENTITY_MAP in before else None
+    remapped = _remapped_mappings(con, previous, queries) if IDENTITY_MAP in before else None
     reach: dict[str, Reach] = {}
     for t in served:
         part = tables[t]
         if part is None or t not in before:
             reach[t] = EVERYTHING
         elif t in REMAPPED_TABLES:
-            reach[t] = EVERYTHING if remapped is None else Reach(
-                since, _partitions_of(con, remapped, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"]),
-                remapped,
+            if remapped is None:
+                reach[t] = EVERYTHING
+                continue
+            rows = _repointed_rows(remapped, REMAPPED_TABLES[t])
+            reach[t] = Reach(
+                since, _partitions_of(con, rows, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"]), rows
             )
         else:
             reach[t] = Reach(since)
@@ -92,8 +96,8 @@ def night_reach(
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:
-    """Drops the temporary table of remapped customers once the publish is done with it."""
-    con.execute(f"DROP TABLE IF EXISTS temp.main.{REMAPPED_CUSTOMERS}")
+    """Drops the temporary table of changed mappings once the publish is done with it."""
+    con.execute(f"DROP TABLE IF EXISTS temp.main.{REMAPPED}")
 
 
 def _same_columns(con, previous: str, table: str, query: str) -> bool:
@@ -104,21 +108,30 @@ def _same_columns(con, previous: str, table: str, query: str) -> bool:
     return published == _columns(con, query)
 
 
-def _remapped_customers(con, previous: str, queries: Mapping[str, str]) -> str:
-    """A temporary table of the customer ids whose identity mappings changed, both old and new ids."""
-    name = REMAPPED_CUSTOMERS
+def _remapped_mappings(con, previous: str, queries: Mapping[str, str]) -> str:
+    """A temporary table of the identity mappings that changed: each record's old and new one."""
     current, published = queries[IDENTITY_MAP], f"SELECT * FROM {previous}.main.{IDENTITY_MAP}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT customer_id FROM ("
-        f"({current} EXCEPT {published}) UNION ALL ({published} EXCEPT {current})) WHERE customer_id IS NOT NULL"
+        f"CREATE OR REPLACE TEMP TABLE {REMAPPED} AS SELECT DISTINCT source_system, source_record_id, customer_id "
+        f"FROM (({current} EXCEPT {published}) UNION ALL ({published} EXCEPT {current}))"
     )
-    return name
+    return REMAPPED
 
 
-def _partitions_of(con, remapped: str, since: dt.date, part: str, relations: Sequence[str]) -> frozenset[dt.date]:
-    """The partitions before `since` holding rows of the remapped customers in any of `relations`."""
+def _repointed_rows(remapped: str, record: tuple[str, str] | None) -> str:
+    """SQL true for the rows of a table whose customer_id may have changed with the mappings."""
+    if record:
+        system, record_id = record
+        return (f"({system} || ':' || {record_id}) IN "
+                f"(SELECT source_system || ':' || source_record_id FROM {remapped})")
+    # NULL too: a row whose mapping appeared or vanished had or has no customer id
+    return f"customer_id IN (SELECT customer_id FROM {remapped} WHERE customer_id IS NOT NULL) OR customer_id IS NULL"
+
+
+def _partitions_of(con, rows: str, since: dt.date, part: str, relations: Sequence[str]) -> frozenset[dt.date]:
+    """The partitions before `since` holding re-pointed rows in any of `relations`."""
     union = " UNION ".join(
-        f'SELECT DISTINCT "{part}" FROM {r} WHERE "{part}" < ? AND customer_id IN (SELECT customer_id FROM {remapped})'
+        f'SELECT DISTINCT "{part}" FROM {r} WHERE "{part}" < ? AND ({rows})'
         for r in relations
     )
     return frozenset(r[0] for r in con.execute(union, [since] * len(relations)).fetchall())

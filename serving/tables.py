@@ -24,5 +24,9 @@ SERVED_TABLES: dict[str, str | None] = {
 # The identity map, and the daily tables whose customer_id follows it: merges and late
 # person-records re-point their older rows (dbt post-hook remap_customer_ids; feedback_sentiment
 # is rebuilt every run), so a night can change partitions before its window (serving/reach.py).
+# Each with the columns naming the person-record a row's customer_id comes from (None: none do).
 IDENTITY_MAP = "customer_identity_map"
-REMAPPED_TABLES = frozenset({"fct_customer_activity", "feedback_sentiment"})
+REMAPPED_TABLES: dict[str, tuple[str, str] | None] = {
+    "fct_customer_activity": ("source_system", "source_record_id"),
+    "feedback_sentiment": None,
+}
