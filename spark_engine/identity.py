@@ -58,9 +58,9 @@ def resolve_on_spark(spark, cfg: RuleConfig, run_date: dt.date, models_dir: Path
     """Resolve intermediate.int_identity_records into identity.resolved_identities, match_pairs and
     the changelog, as Spark tables."""
     records = _table(spark, RECORDS_RELATION, RECORD_COLUMNS)
+    stored = stored_model(models_dir, cfg.probabilistic, run_date, "spark") if models_dir else None
     result = resolve_frame(records, _table(spark, RESOLVED_TABLE), cfg, _table(spark, OVERRIDES_RELATION,
-                           OVERRIDE_COLUMNS), splink_api=splink_spark_api(spark),
-                           stored=stored_model(models_dir, cfg.probabilistic, run_date) if models_dir else None)
+                           OVERRIDE_COLUMNS), splink_api=splink_spark_api(spark), stored=stored)
     resolved = result.resolved.astype({"match_probability": float}).sort_values(["source_system", "source_record_id"])
     write_table(spark, resolved, RESOLVED_TABLE)
     pairs = result.pairs.assign(run_date=run_date)

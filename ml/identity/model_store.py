@@ -5,8 +5,9 @@ Training every night costs the sampling and EM passes, and moves the pairs near 
 from one night to the next: a customer joined one night could be split the next with nothing
 new about them. A retraining day's model learns from the records landed by that day, so a
 re-run of any night of the week, or a run that finds no file, trains on the same records.
-The file name carries the settings that shape training: another seed or sample size is
-another model."""
+The file name carries the settings that shape training (another seed or sample size is another
+model) and the SQL dialect the model's comparisons are written in (a DuckDB model does not run
+on Spark)."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ class StoredModel:
         os.replace(tmp, self.path)
 
 
-def stored_model(models_dir: Path, cfg: ProbabilisticConfig, run_date: dt.date) -> StoredModel:
+def stored_model(models_dir: Path, cfg: ProbabilisticConfig, run_date: dt.date, dialect: str = "duckdb") -> StoredModel:
     day = run_date - dt.timedelta(days=(run_date.weekday() - cfg.retrain_weekday) % 7)
     shaping = json.dumps({k: getattr(cfg, k) for k in TRAINING_KEYS}, sort_keys=True)
     key = hashlib.sha256(shaping.encode()).hexdigest()[:8]
-    return StoredModel(models_dir / "identity" / f"splink-{day}-{key}.json", day)
+    return StoredModel(models_dir / "identity" / f"splink-{dialect}-{day}-{key}.json", day)
