@@ -93,8 +93,8 @@ def offer_rates(examples: pd.DataFrame) -> dict[str, float]:
 
 
 def fingerprint(examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig) -> str:
-    """Same examples (every column), offers and configuration → same fingerprint → same model."""
-    h = hashlib.sha256(repr(cfg).encode())
+    """Same examples (every column), offers, features and configuration → same fingerprint → same model."""
+    h = hashlib.sha256((repr(cfg) + ",".join(CUSTOMER_FEATURES)).encode())
     for frame, key in ((examples, "exposure_id"), (catalog, "offer_id")):
         ordered = frame.sort_values(key).reindex(columns=sorted(frame.columns))
         h.update(",".join(ordered.columns).encode())
