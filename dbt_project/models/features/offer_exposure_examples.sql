@@ -97,12 +97,14 @@ final as (
         context.second_viewed_category,
         context.second_viewed_category_share
     from labelled
+    -- Joined on a date, not on dateadd's timestamp: compared as timestamps, DuckDB read every
+    -- row of both tables (all history) instead of only the window's days.
     left join features
         on features.customer_id = labelled.customer_id
-        and features.as_of_date = {{ dbt.dateadd('day', -1, 'labelled.exposed_date') }}
+        and features.as_of_date = cast({{ dbt.dateadd('day', -1, 'labelled.exposed_date') }} as date)
     left join context
         on context.customer_id = labelled.customer_id
-        and context.as_of_date = {{ dbt.dateadd('day', -1, 'labelled.exposed_date') }}
+        and context.as_of_date = cast({{ dbt.dateadd('day', -1, 'labelled.exposed_date') }} as date)
 
 )
 
