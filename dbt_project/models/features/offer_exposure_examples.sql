@@ -47,6 +47,9 @@ labelled as (
         exposures.channel,
         exposures.exposure_policy,
         {{ to_date('exposures.exposed_at') }} as exposed_date,
+        -- a date, not dateadd's timestamp: joined on as a timestamp, DuckDB read every row of
+        -- the features and the context (all history) instead of only the window's days
+        cast({{ dbt.dateadd('day', -1, to_date('exposures.exposed_at')) }} as date) as features_date,
         coalesce(
             exposures.first_response = 'accepted'
             and exposures.response_landed_date
@@ -70,7 +73,7 @@ final as (
         labelled.exposure_policy,
         labelled.exposed_date,
         labelled.accepted,
-        cast({{ dbt.dateadd('day', -1, 'labelled.exposed_date') }} as date) as features_date,
+        labelled.features_date,
         features.tenure_days,
         features.days_since_last_purchase,
         features.days_since_last_engagement,
@@ -97,14 +100,12 @@ final as (
         context.second_viewed_category,
         context.second_viewed_category_share
     from labelled
-    -- Joined on a date, not on dateadd's timestamp: compared as timestamps, DuckDB read every
-    -- row of both tables (all history) instead of only the window's days.
     left join features
         on features.customer_id = labelled.customer_id
-        and features.as_of_date = cast({{ dbt.dateadd('day', -1, 'labelled.exposed_date') }} as date)
+        and features.as_of_date = labelled.features_date
     left join context
         on context.customer_id = labelled.customer_id
-        and context.as_of_date = cast({{ dbt.dateadd('day', -1, 'labelled.exposed_date') }} as date)
+        and context.as_of_date = labelled.features_date
 
 )
 
