@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from functools import cache
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pandas as pd
 from ml.churn.features import FEATURE_NAMES
 from ml.churn.tables import REGISTRY_COLUMNS, REGISTRY_TABLE
 from ml.churn.train import BASELINES, MODEL, TrainedModel
+from ml.model_files import write_atomically
 from ml.warehouse import ddl, transaction
 
 
@@ -22,22 +22,14 @@ def model_file(models_dir: Path, version: str) -> Path:
 
 
 def save_model(models_dir: Path, trained: TrainedModel) -> Path:
-    """Write the model file atomically: a reader never finds half a file."""
-    path = model_file(models_dir, trained.version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    joblib.dump(
-        {
-            "version": trained.version,
-            "definition": trained.definition,
-            "model": trained.model,
-            "typical": trained.typical,
-            "features": FEATURE_NAMES,
-        },
-        tmp,
-    )
-    os.replace(tmp, path)
-    return path
+    bundle = {
+        "version": trained.version,
+        "definition": trained.definition,
+        "model": trained.model,
+        "typical": trained.typical,
+        "features": FEATURE_NAMES,
+    }
+    return write_atomically(model_file(models_dir, trained.version), lambda tmp: joblib.dump(bundle, tmp))
 
 
 @cache

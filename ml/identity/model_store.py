@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ml.identity.rules import ProbabilisticConfig
+from ml.model_files import write_atomically
 
 TRAINING_KEYS = ("seed", "u_max_pairs", "em_max_pairs")
 
@@ -32,10 +32,8 @@ class StoredModel:
         return json.loads(self.path.read_text()) if self.path.exists() else None
 
     def save(self, model: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(f".tmp{os.getpid()}")  # written whole, then renamed
-        tmp.write_text(json.dumps(model, indent=1, sort_keys=True, default=str))
-        os.replace(tmp, self.path)
+        text = json.dumps(model, indent=1, sort_keys=True, default=str)
+        write_atomically(self.path, lambda tmp: tmp.write_text(text))
 
 
 def stored_model(models_dir: Path, cfg: ProbabilisticConfig, run_date: dt.date, dialect: str = "duckdb") -> StoredModel:

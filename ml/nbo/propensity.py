@@ -115,8 +115,11 @@ def candidates(seed: int) -> dict[str, ClassifierMixin]:
     }
 
 
-def train(examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig) -> PropensityModel:
-    """Fit on the examples (already restricted to what was known on the training day).
+def train(
+    examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig, version: str | None = None
+) -> PropensityModel:
+    """Fit on the examples (already restricted to what was known on the training day). `version`:
+    their fingerprint, when the caller has it already.
 
     The newest fifth of the exposure days is held out first: the candidate with the lowest log
     loss there is served, refitted on everything; when neither beats the per-offer acceptance
@@ -129,7 +132,7 @@ def train(examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig) -> Pr
         offer_types=sorted(catalog["offer_type"].dropna().astype(str).unique()),
         plans=sorted(examples["plan"].dropna().astype(str).unique()),
         rates=offer_rates(examples) if len(examples) else {},
-        version=fingerprint(examples, catalog, cfg),
+        version=version or fingerprint(examples, catalog, cfg),
     )
     acceptances = int(examples["accepted"].sum()) if len(examples) else 0
     spec.metrics = {"examples": len(examples), "acceptances": acceptances}

@@ -8,12 +8,12 @@ and a re-run gives the same model whether or not the file exists."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import joblib
 import pandas as pd
 
+from ml.model_files import write_atomically
 from ml.nbo.propensity import PropensityModel, fingerprint, train
 from ml.nbo.rules import ModelConfig
 
@@ -23,12 +23,10 @@ def model_file(models_dir: Path, version: str) -> Path:
 
 
 def load_or_train(examples: pd.DataFrame, catalog: pd.DataFrame, cfg: ModelConfig, models_dir: Path) -> PropensityModel:
-    path = model_file(models_dir, fingerprint(examples, catalog, cfg))
+    version = fingerprint(examples, catalog, cfg)
+    path = model_file(models_dir, version)
     if path.exists():
         return joblib.load(path)
-    model = train(examples, catalog, cfg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")  # written whole, then renamed: never half a file
-    joblib.dump(model, tmp)
-    os.replace(tmp, path)
+    model = train(examples, catalog, cfg, version)
+    write_atomically(path, lambda tmp: joblib.dump(model, tmp))
     return model
