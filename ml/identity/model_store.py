@@ -17,6 +17,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ml.identity.rules import ProbabilisticConfig
 from ml.model_files import write_atomically
 
@@ -27,6 +30,10 @@ TRAINING_KEYS = ("seed", "u_max_pairs", "em_max_pairs")
 class StoredModel:
     path: Path
     training_day: dt.date
+
+    def learns_from(self, first_landed_dates: pd.Series) -> np.ndarray:
+        """Which records the model of this training day is trained on: those landed by it."""
+        return (pd.to_datetime(first_landed_dates) <= pd.Timestamp(self.training_day)).to_numpy()
 
     def load(self) -> dict | None:
         return json.loads(self.path.read_text()) if self.path.exists() else None

@@ -122,7 +122,7 @@ def train_model(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: Probabilistic
     The prior: the pairs the rules found, inflated for what they miss, over all pairs."""
     from splink import Linker, block_on
 
-    df = frame[MATCH_INPUT].assign(det_cluster=det_cluster)
+    df = frame[MATCH_INPUT]
     n, sizes = len(df), np.bincount(det_cluster)
     found = float((sizes * (sizes - 1) / 2).sum())
     prior = min(max(found / 0.9 / (n * (n - 1) / 2), 1e-9), 0.5)
@@ -167,7 +167,7 @@ def score_pairs(
         api = db_api or DuckDBAPI(con)
         if model is None:
             part = slice(None) if training is None else training
-            model = train_model(frame[part], np.unique(det_cluster[part], return_inverse=True)[1], cfg, api)
+            model = train_model(frame[part], det_cluster[part], cfg, api)
         # This run's blocking: what the ceiling allows today, whatever the model was trained with.
         settings = model | {"blocking_rules_to_generate_predictions": _prediction_blocks(blocks)}
         linker = Linker(api.register(df), settings)

@@ -15,7 +15,7 @@ import pandas as pd
 from ml.identity.clusters import constrained_clusters
 from ml.identity.duck import connect
 from ml.identity.model_store import StoredModel, stored_model
-from ml.identity.probabilistic import score_pairs
+from ml.identity.probabilistic import NO_PAIRS, score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import assign_ids
 from ml.warehouse import relation_exists, transaction
@@ -126,19 +126,16 @@ def resolve_frame(
         det_labels, _ = constrained_clusters(system_codes, links, never, cfg.max_records_per_system, frame,
                                              cfg.name_similarity, cfg.duckdb)
 
-        scored = pd.DataFrame({"l": [], "r": [], "match_probability": [], "match_weight": []})
+        scored = NO_PAIRS.copy()
         skipped_blocks: list[str] = []
         model_day = None
         if cfg.probabilistic.enabled and n >= cfg.probabilistic.min_records:
-            model, training = None, None
-            if stored:
-                model = stored.load()
-                landed = pd.to_datetime(records["first_landed_date"])
-                training = (landed <= pd.Timestamp(stored.training_day)).to_numpy()
-                if training.sum() < cfg.probabilistic.min_records:
-                    # Too little history by the retraining day: each night learns from what there is
-                    # until a retraining day has enough.
-                    stored, training = None, None
+            model = stored.load() if stored else None
+            training = stored.learns_from(records["first_landed_date"]) if stored and model is None else None
+            if training is not None and training.sum() < cfg.probabilistic.min_records:
+                # Too little history by the retraining day: each night learns from what there is
+                # until a retraining day has enough.
+                stored, training = None, None
             scored, skipped_blocks, used = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb, splink_api,
                                                        model, training)
             if stored and used is not None:
