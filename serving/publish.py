@@ -11,15 +11,20 @@ Readers are never blocked and never see half a night:
   are removed.
 A crash leaves only hidden temporary files, removed by the next publish.
 
-A night costs what it changes, not what history holds: the new serving file starts as a copy
-of the previous one (bytes copied, no row re-encoded), and in it, as in the exports, only the
-partitions of the daily tables the night can have changed are replaced (serving/reach.py);
-the small current-state tables are rewritten whole. The first publish, a full refresh, or a
-previous file of another pii mode or layout rewrites everything. Either way the result is the
-same tables, row for row, so re-running a night gives the same publication."""
+A night costs what it changes, not what history holds. The new serving file is the standby:
+the publication before the current one, kept aside as a hidden hard link when the current one
+was swapped in, and updated in place where the two nights since it reach (serving/reach.py).
+No reader can have it open unless it opened it before that swap and still holds it; DuckDB's
+lock then refuses the write, and the new file starts as a byte copy of the current one instead.
+In both, as in the exports (which build on the current publication), only the partitions of
+the daily tables the night can have changed are replaced; the small current-state tables are
+rewritten whole. The first publish, a full refresh, or a previous file of another pii mode or
+layout rewrites everything. Either way the result is the same tables, row for row, so
+re-running a night gives the same publication."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -69,17 +74,29 @@ def _clean_leftovers(serving_path: Path) -> None:
 class _Previous:
     night: dt.date
     export_version: str
+    # The first partition the run that published it could have changed since the publication
+    # before (None: it rewrote everything).
+    changed_since: dt.date | None = None
 
 
 def _previous(con: duckdb.DuckDBPyConnection, alias: str, mode: str) -> _Previous | None:
     """The publication in catalog `alias` if a night can build on it: one night, same pii mode."""
     try:
-        rows = con.execute(f"SELECT DISTINCT night, pii_mode, export_version FROM {alias}.main.{INFO_TABLE}").fetchall()
+        cursor = con.execute(f"SELECT DISTINCT * EXCLUDE (table_name, row_count, published_at) "
+                             f"FROM {alias}.main.{INFO_TABLE}")
     except duckdb.Error:
-        return None  # no serving_info, or one from before the incremental publish
-    if len(rows) != 1 or rows[0][0] is None or rows[0][1] != mode or not rows[0][2]:
-        return None
-    return _Previous(rows[0][0], rows[0][2])
+        return None  # no serving_info
+    rows = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
+    if len(rows) != 1 or rows[0]["night"] is None or rows[0]["pii_mode"] != mode or not rows[0].get("export_version"):
+        return None  # none, or from before the incremental publish
+    return _Previous(rows[0]["night"], rows[0]["export_version"], rows[0].get("changed_since"))
+
+
+def _since(window_start: dt.date, previous: _Previous) -> dt.date:
+    """The first partition a run can have changed since the publication `previous`: the run's
+    first landing day, or the day after that publication's night if earlier (a night whose
+    publish did not run is caught up, not skipped)."""
+    return min(window_start, previous.night + dt.timedelta(days=1))
 
 
 def publish(
@@ -117,41 +134,86 @@ def publish(
     version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
     tmp = serving_path.with_name(f".{serving_path.name}.{version}.tmp")
     alias = f"serving_{uuid.uuid4().hex[:8]}"
-    previous = None
-    if window is not None and not full_refresh and serving_path.exists():
-        # A file copy, not a re-encoding of every row; the copy is then changed where the night reaches.
-        shutil.copyfile(serving_path, tmp)
-        con.execute(f"ATTACH '{tmp}' AS {alias}")
-        previous = _previous(con, alias, mode)
-        if previous is None:
-            con.execute(f"DETACH {alias}")
-            tmp.unlink()
-    if previous is None:
-        con.execute(f"ATTACH '{tmp}' AS {alias}")
+    current_alias = f"current_{uuid.uuid4().hex[:8]}"
     try:
-        if previous is None:
-            reach = {t: EVERYTHING for t in served}
+        current = changed_since = None
+        if window is not None and not full_refresh and serving_path.exists():
+            con.execute(f"ATTACH '{serving_path}' AS {current_alias} (READ_ONLY)")  # as a reader would
+            current = _previous(con, current_alias, mode)
+        if current is None:
+            con.execute(f"ATTACH '{tmp}' AS {alias}")
+            reach = exports_reach = {t: EVERYTHING for t in served}
         else:
             result.full = False
-            reach = night_reach(con, alias, schema, tables, served, queries, window[0], previous.night)
+            standby_since = _open_base(con, serving_path, tmp, alias, mode, current, window[0])
+            changed_since = _since(window[0], current)
+            # the exports build on the current publication, the serving file maybe on the standby
+            reach = exports_reach = night_reach(con, current_alias, schema, tables, served, queries, changed_since)
+            if standby_since is not None:
+                reach = night_reach(con, alias, schema, tables, served, queries, standby_since)
+        con.execute(f"DETACH DATABASE IF EXISTS {current_alias}")
+        # One transaction: one commit, where a commit per statement checkpoints the file again and again.
+        con.execute("BEGIN")
         for t in served:
             _write_table(con, alias, t, queries[t], tables[t], reach[t])
             result.rows[t] = con.execute(f"SELECT count(*) FROM {alias}.main.{t}").fetchall()[0][0]
         for t in _existing(con, "main", catalog=alias) - set(served):
             con.execute(f"DROP TABLE {alias}.main.{t}")  # no longer in the warehouse: not served
-        _write_info(con, alias, night, mode, version, result.rows)
+        _write_info(con, alias, night, mode, version, changed_since, result.rows)
+        con.execute("COMMIT")
         con.execute(f"CHECKPOINT {alias}")
         con.execute(f"DETACH {alias}")
-        write_exports(con, queries, tables, reach, previous and previous.export_version, exports_dir, version,
-                      keep_versions)
+        write_exports(con, queries, tables, exports_reach, current and current.export_version, exports_dir,
+                      version, keep_versions)
     except BaseException:
-        con.execute(f"DETACH DATABASE IF EXISTS {alias}")
+        with contextlib.suppress(duckdb.TransactionException):  # none open: failed before or after
+            con.execute("ROLLBACK")
+        for catalog in (alias, current_alias):
+            con.execute(f"DETACH DATABASE IF EXISTS {catalog}")
         tmp.unlink(missing_ok=True)
         raise
     finally:
         forget(con)
+    standby = _standby(serving_path)
+    standby.unlink(missing_ok=True)
+    if serving_path.exists():
+        os.link(serving_path, standby)  # the next night's file; readers of it finish on their open handle
     os.replace(tmp, serving_path)
     return result
+
+
+def _standby(serving_path: Path) -> Path:
+    return serving_path.with_name(f".{serving_path.name}.standby")
+
+
+def _open_base(con, serving_path: Path, tmp: Path, alias: str, mode: str, current: _Previous,
+               window_start: dt.date) -> dt.date | None:
+    """Attaches as `alias`, at path `tmp`, the file the night is written in: the standby, if it
+    is usable, no reader holds it, and it is behind the warehouse by at most one day of
+    partitions more than the current publication (after a backfill it is a whole backfill
+    behind); else a copy of the current file. Returns the first partition the standby can
+    differ in (the night's and those the current publication changed), None for the copy."""
+    standby = _standby(serving_path)
+    if standby.exists() and os.path.samefile(standby, serving_path):
+        standby.unlink()  # a publish stopped between linking and swapping: that is the current file
+    if standby.exists() and current.changed_since is not None:
+        os.replace(standby, tmp)
+        try:
+            con.execute(f"ATTACH '{tmp}' AS {alias}")
+        except duckdb.IOException:
+            tmp.unlink()  # a reader still holds it (it keeps its handle)
+        else:
+            previous = _previous(con, alias, mode)
+            if previous is not None:
+                since = min(_since(window_start, current), _since(current.changed_since, previous))
+                if since >= _since(window_start, current) - dt.timedelta(days=1):
+                    return since
+            con.execute(f"DETACH {alias}")
+            tmp.unlink()
+    # A file copy, not a re-encoding of every row; the copy is then changed where the night reaches.
+    shutil.copyfile(serving_path, tmp)
+    con.execute(f"ATTACH '{tmp}' AS {alias}")
+    return None
 
 
 def _write_table(con, alias: str, table: str, query: str, partition: str | None, reach: Reach) -> None:
@@ -166,16 +228,16 @@ def _write_table(con, alias: str, table: str, query: str, partition: str | None,
     con.execute(f"INSERT INTO {target} {query} WHERE {where}")
 
 
-def _write_info(con, alias: str, night, mode: str, version: str, rows: Mapping[str, int]) -> None:
+def _write_info(con, alias: str, night, mode: str, version: str, changed_since, rows: Mapping[str, int]) -> None:
     con.execute(f"DROP TABLE IF EXISTS {alias}.main.{INFO_TABLE}")
     con.execute(
         f"CREATE TABLE {alias}.main.{INFO_TABLE} (night DATE, table_name VARCHAR, row_count BIGINT, "
-        "pii_mode VARCHAR, published_at TIMESTAMP, export_version VARCHAR)"
+        "pii_mode VARCHAR, published_at TIMESTAMP, export_version VARCHAR, changed_since DATE)"
     )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.executemany(
-        f"INSERT INTO {alias}.main.{INFO_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
-        [[night, t, n, mode, now, version] for t, n in rows.items()],
+        f"INSERT INTO {alias}.main.{INFO_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [[night, t, n, mode, now, version, changed_since] for t, n in rows.items()],
     )
 
 

@@ -65,16 +65,13 @@ def night_reach(
     tables: Mapping[str, str | None],
     served: Sequence[str],
     queries: Mapping[str, str],
-    first_day: dt.date,
-    previous_night: dt.date,
+    since: dt.date,
 ) -> dict[str, Reach]:
-    """The reach of each served table, against the publication attached as catalog `previous`.
+    """The reach of each served table, against the publication attached as catalog `previous`,
+    whose daily partitions may differ from the warehouse's from `since` on (serving/publish.py).
 
     A table not in the previous publication, or published with other columns, and every
-    non-partitioned table is rewritten whole. Partitions start at the window's first day, or
-    the day after the previous night if that is earlier: a night whose publish did not run
-    is caught up, not skipped."""
-    since = min(first_day, previous_night + dt.timedelta(days=1))
+    non-partitioned table is rewritten whole."""
     before = {t for t in served if _same_columns(con, previous, t, queries[t])}
     remapped = _remapped_mappings(con, previous, queries) if IDENTITY_MAP in before else None
     reach: dict[str, Reach] = {}
@@ -96,8 +93,12 @@ def night_reach(
 
 
 def forget(con: duckdb.DuckDBPyConnection) -> None:
-    """Drops the temporary table of changed mappings once the publish is done with it."""
-    con.execute(f"DROP TABLE IF EXISTS temp.main.{REMAPPED}")
+    """Drops the temporary tables of changed mappings once the publish is done with them."""
+    for (table,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'temp' AND starts_with(table_name, ?)",
+        [REMAPPED],
+    ).fetchall():
+        con.execute(f'DROP TABLE temp.main."{table}"')
 
 
 def _same_columns(con, previous: str, table: str, query: str) -> bool:
@@ -109,13 +110,15 @@ def _same_columns(con, previous: str, table: str, query: str) -> bool:
 
 
 def _remapped_mappings(con, previous: str, queries: Mapping[str, str]) -> str:
-    """A temporary table of the identity mappings that changed: each record's old and new one."""
+    """A temporary table of the identity mappings that changed since the publication `previous`
+    (one per publication: the serving file and the exports can build on different nights)."""
     current, published = queries[IDENTITY_MAP], f"SELECT * FROM {previous}.main.{IDENTITY_MAP}"
+    name = f"{REMAPPED}_{previous}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {REMAPPED} AS SELECT DISTINCT source_system, source_record_id, customer_id "
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT source_system, source_record_id, customer_id "
         f"FROM (({current} EXCEPT {published}) UNION ALL ({published} EXCEPT {current}))"
     )
-    return REMAPPED
+    return name
 
 
 def _repointed_rows(remapped: str, record: tuple[str, str] | None) -> str:

@@ -97,8 +97,8 @@ def test_republishing_gives_the_same_tables_and_keeps_one_previous_export(tmp_pa
     assert read_night(tmp_path / "serving.duckdb") == first == (night, {"dim_customer": 2, "customer_daily_metrics": 6})
     versions = tmp_path / "exports" / ".versions" / "customer_daily_metrics"
     assert len(list(versions.iterdir())) == 2
-    # no temporary file left beside the serving file
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "serving.duckdb"]
+    # no temporary file left beside the serving file, only the standby the next night builds on
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".serving.duckdb.standby", "exports", "serving.duckdb"]
 
 
 def test_a_published_table_appears_once_it_exists(tmp_path):
@@ -327,3 +327,57 @@ def test_quick_republishes_keep_the_newest_export(tmp_path, monkeypatch):
     versions = sorted((tmp_path / "exports" / ".versions" / "customer_daily_metrics").iterdir(),
                       key=lambda p: p.stat().st_mtime_ns)
     assert current_version(tmp_path / "exports", "customer_daily_metrics") == versions[-1]
+
+
+def test_the_serving_file_two_nights_old_is_updated_in_place_and_the_exports_follow_the_last_night(tmp_path):
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    _publish(_activity_warehouse(5), nightly, START + dt.timedelta(days=4), tables=REMAP_TABLES)
+    inodes = [(nightly / "serving.duckdb").stat().st_ino]
+    # night 5 merges r2 into c1, night 6 undoes it: the file of night 4, updated for night 6,
+    # holds r2's row as it was, but the exports of night 5 must re-point it back
+    for night, owner in ((5, "c1"), (6, "c2"), (7, "c2")):
+        con = _activity_warehouse(night + 1)
+        for table in ("customer_identity_map", "fct_customer_activity"):
+            con.execute(f"UPDATE marts.{table} SET customer_id = ? WHERE source_record_id = 'r2'", [owner])
+        day = START + dt.timedelta(days=night)
+        assert not _publish(con, nightly, day, window=(day, day), tables=REMAP_TABLES).full
+        inodes.append((nightly / "serving.duckdb").stat().st_ino)
+        _publish(con, full, day, tables=REMAP_TABLES)
+        assert _contents(nightly, REMAP_TABLES) == _contents(full, REMAP_TABLES), night
+    assert inodes[2:] == inodes[:2], "the standby was not the file the next night was written in"
+
+
+def test_a_standby_left_as_the_current_file_is_not_written_in_place(tmp_path):
+    """A publish stopped between linking the standby and swapping in the new file leaves the
+    standby the same file as the current one, which readers may have open."""
+    night = START + dt.timedelta(days=2)
+    _publish(_warehouse(3), tmp_path, night)
+    current, standby = tmp_path / "serving.duckdb", tmp_path / ".serving.duckdb.standby"
+    standby.unlink(missing_ok=True)
+    standby.hardlink_to(current)
+    held = tmp_path / "held.duckdb"
+    held.hardlink_to(current)
+    after = night + dt.timedelta(days=1)
+    assert not _publish(_warehouse(4), tmp_path, after, window=(after, after)).full
+    assert read_night(held)[0] == night and read_night(current)[0] == after
+
+
+def test_after_a_backfill_the_next_night_copies_the_current_file_rather_than_update_an_old_one(tmp_path):
+    def keep(name):  # a second name for the current file, to see what later becomes of it
+        (tmp_path / name).hardlink_to(tmp_path / "serving.duckdb")
+        return tmp_path / name
+
+    _publish(_warehouse(3), tmp_path, START + dt.timedelta(days=2))
+    before_backfill = keep("before")
+    backfilled = START + dt.timedelta(days=9)
+    _publish(_warehouse(10), tmp_path, backfilled, window=(START + dt.timedelta(days=3), backfilled))
+    after_backfill = keep("after")
+    for days in (11, 12):
+        night = START + dt.timedelta(days=days - 1)
+        _publish(_warehouse(days), tmp_path, night, window=(night, night))
+        assert _contents(tmp_path, ["customer_daily_metrics"])[("file", "customer_daily_metrics")] == \
+            _warehouse(days).execute("SELECT * FROM marts.customer_daily_metrics ORDER BY ALL").fetchall()
+    # night 11 copied the backfill's file, not updated the file of the night before the
+    # backfill; night 12 updated the backfill's file
+    assert read_night(before_backfill)[0] == START + dt.timedelta(days=2)
+    assert read_night(after_backfill)[0] == night
