@@ -6,12 +6,14 @@
 Generates `2 × days` of extracts into its own data directory (history doubles in the last
 phases), then runs the job the schedule runs, in process, phase by phase:
 
-  backfill       landing days 1 .. N-1 as one run (the first full load)
-  nightly        day N: the nightly incremental run
+  backfill       landing days 1 .. N-2 as one run (the first full load)
+  first_night    day N-1: the first night after it (publish starts from a copy of the backfill's file)
+  nightly        day N: the nightly incremental run, as every night after the first
   full_refresh   day N again, every dbt model rebuilt from all history and every output table
                  republished in full (what a naive pipeline does each night)
   raw_floor      DuckDB reading day N's extracts once (the floor for ingestion)
-  backfill_2     days N+1 .. 2N-1 (history grows to 2N days)
+  backfill_2     days N+1 .. 2N-2 (history grows to 2N days)
+  first_night_2  day 2N-1
   nightly_2      day 2N: the nightly run on twice the history
 
 Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
@@ -78,7 +80,8 @@ def summary_lines(report: dict) -> list[str]:
     lines = [
         f"| {report['date']} | {report['scale']} | {name} | {p[name]['days']} | {p[name]['wall_s']:,} s "
         f"| {p[name]['peak_mib']:,} MiB |"
-        for name in ("backfill", "nightly", "full_refresh", "backfill_2", "nightly_2") if name in p
+        for name in ("backfill", "first_night", "nightly", "full_refresh", "backfill_2", "first_night_2", "nightly_2")
+        if name in p
     ]
     checks = report.get("targets", {})
     lines.append("")
@@ -150,9 +153,11 @@ def main() -> None:
 
     job = defs.resolve_job_def("nightly_pipeline")
     instance = DagsterInstance.ephemeral()
-    plan = [("backfill", 1, n - 1, False), ("nightly", n, n, False), ("full_refresh", n, n, True)]
+    plan = [("backfill", 1, n - 2, False), ("first_night", n - 1, n - 1, False), ("nightly", n, n, False),
+            ("full_refresh", n, n, True)]
     if not args.no_double:
-        plan += [("backfill_2", n + 1, 2 * n - 1, False), ("nightly_2", 2 * n, 2 * n, False)]
+        plan += [("backfill_2", n + 1, 2 * n - 2, False), ("first_night_2", 2 * n - 1, 2 * n - 1, False),
+                 ("nightly_2", 2 * n, 2 * n, False)]
     for name, first, last, full_refresh in plan:
         if only is not None and name not in only:
             continue
