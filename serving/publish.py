@@ -49,6 +49,7 @@ class PublishResult:
     missing: list[str] = field(default_factory=list)
     pii_columns: dict[str, list[str]] = field(default_factory=dict)
     full: bool = True  # False: built on the previous publication
+    built_in: str = "a new file"  # or the standby, or a copy of the current file
 
 
 def _existing(con: duckdb.DuckDBPyConnection, schema: str, catalog: str | None = None) -> set[str]:
@@ -146,6 +147,7 @@ def publish(
         else:
             result.full = False
             standby_since = _open_base(con, serving_path, tmp, alias, mode, current, window[0])
+            result.built_in = "a copy of the current file" if standby_since is None else "the standby"
             changed_since = _since(window[0], current)
             # the exports build on the current publication, the serving file maybe on the standby
             reach = exports_reach = night_reach(con, current_alias, schema, tables, served, queries, changed_since)
