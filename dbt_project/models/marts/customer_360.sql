@@ -23,14 +23,37 @@ activities as (
 
 ),
 
+-- every customer has a row on each day of a run's window, so the table's last day holds the
+-- latest row of nearly all of them: ranking all of history would cost what history holds
+on_last_day as (
+
+    select
+        daily_metrics.*,
+        1 as recency_rank
+    from daily_metrics
+    where date = (select max(date) from daily_metrics)
+
+),
+
+-- customers without a row on that day (none after a run that reached it): their own latest
+behind as (
+
+    select customer_id from customers
+    where customer_id not in (select customer_id from on_last_day)
+
+),
+
 latest_metrics as (
 
+    select * from on_last_day
+    union all
     select *
     from (
         select
             daily_metrics.*,
             row_number() over (partition by customer_id order by date desc) as recency_rank
         from daily_metrics
+        where customer_id in (select customer_id from behind)
     ) ranked
     where recency_rank = 1
 
