@@ -10,12 +10,6 @@ customers as (
 
 ),
 
-daily_metrics as (
-
-    select * from {{ ref('customer_daily_metrics') }}
-
-),
-
 activities as (
 
     select * from {{ ref('fct_customer_activity') }}
@@ -23,15 +17,17 @@ activities as (
 
 ),
 
--- every customer has a row on each day of a run's window, so the table's last day holds the
--- latest row of nearly all of them: ranking all of history would cost what history holds
+-- Every customer has a row on each day of a run's window, so the table's last day holds the
+-- latest row of nearly all of them: ranking all of history would cost what history holds.
+-- (The metrics are read through ref(), not one import CTE: a CTE read three times is
+-- materialized whole by DuckDB, every row of every day.)
 on_last_day as (
 
     select
         daily_metrics.*,
         1 as recency_rank
-    from daily_metrics
-    where date = (select max(date) from daily_metrics)
+    from {{ ref('customer_daily_metrics') }} as daily_metrics
+    where date = (select max(date) from {{ ref('customer_daily_metrics') }})
 
 ),
 
@@ -52,7 +48,7 @@ latest_metrics as (
         select
             daily_metrics.*,
             row_number() over (partition by customer_id order by date desc) as recency_rank
-        from daily_metrics
+        from {{ ref('customer_daily_metrics') }} as daily_metrics
         where customer_id in (select customer_id from behind)
     ) ranked
     where recency_rank = 1
