@@ -112,7 +112,11 @@ def _same_columns(con, previous: str, table: str, query: str) -> bool:
 def _remapped_mappings(con, previous: str, queries: Mapping[str, str]) -> str:
     """A temporary table of the identity mappings that changed since the publication `previous`
     (one per publication: the serving file and the exports can build on different nights)."""
-    current, published = queries[IDENTITY_MAP], f"SELECT * FROM {previous}.main.{IDENTITY_MAP}"
+    # Only the customer id a record maps to moves rows; the map's other columns (the matching
+    # rule, its probability) change as new records arrive without re-pointing anything.
+    mapping = "source_system, source_record_id, customer_id"
+    current = f"SELECT {mapping} FROM ({queries[IDENTITY_MAP]})"
+    published = f"SELECT {mapping} FROM {previous}.main.{IDENTITY_MAP}"
     name = f"{REMAPPED}_{previous}"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT source_system, source_record_id, customer_id "

@@ -297,6 +297,25 @@ def test_an_identity_merge_republishes_the_older_partitions_it_re_points(tmp_pat
                            ).fetchall() == [("c1",)]
 
 
+def test_a_mapping_whose_match_details_change_but_not_its_customer_moves_no_row(tmp_path):
+    """New records arriving change the matching rule or probability of older mappings; the
+    rows of those records stay where they are, and their history is not republished."""
+    def warehouse(days: int, probability: float):
+        con = _activity_warehouse(days)
+        con.execute("ALTER TABLE marts.customer_identity_map ADD COLUMN match_probability DOUBLE")
+        con.execute("UPDATE marts.customer_identity_map SET match_probability = ?", [probability])
+        return con
+
+    _publish(warehouse(5, 0.9), tmp_path, START + dt.timedelta(days=4), tables=REMAP_TABLES)
+    before = _inodes(tmp_path / "exports", "fct_customer_activity")
+    night = START + dt.timedelta(days=5)
+    assert not _publish(warehouse(6, 0.95), tmp_path, night, window=(night, night), tables=REMAP_TABLES).full
+    after = _inodes(tmp_path / "exports", "fct_customer_activity")
+    assert all(after[d] == before[d] for d in before), "a partition before the window was rewritten"
+    with duckdb.connect(str(tmp_path / "serving.duckdb"), read_only=True) as srv:
+        assert srv.execute("SELECT DISTINCT match_probability FROM customer_identity_map").fetchall() == [(0.95,)]
+
+
 def test_another_pii_mode_or_layout_rewrites_everything(tmp_path):
     con = _warehouse(3)
     night = START + dt.timedelta(days=2)
