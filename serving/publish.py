@@ -146,9 +146,9 @@ def publish(
             reach = exports_reach = {t: EVERYTHING for t in served}
         else:
             result.full = False
-            standby_since = _open_base(con, serving_path, tmp, alias, mode, current, window[0])
-            result.built_in = "a copy of the current file" if standby_since is None else "the standby"
             changed_since = _since(window[0], current)
+            standby_since = _open_base(con, serving_path, tmp, alias, mode, current, changed_since)
+            result.built_in = "a copy of the current file" if standby_since is None else "the standby"
             # the exports build on the current publication, the serving file maybe on the standby
             reach = exports_reach = night_reach(con, current_alias, schema, tables, served, queries, changed_since)
             if standby_since is not None:
@@ -189,12 +189,13 @@ def _standby(serving_path: Path) -> Path:
 
 
 def _open_base(con, serving_path: Path, tmp: Path, alias: str, mode: str, current: _Previous,
-               window_start: dt.date) -> dt.date | None:
+               changed_since: dt.date) -> dt.date | None:
     """Attaches as `alias`, at path `tmp`, the file the night is written in: the standby, if it
     is usable, no reader holds it, and it is behind the warehouse by at most one day of
-    partitions more than the current publication (after a backfill it is a whole backfill
-    behind); else a copy of the current file. Returns the first partition the standby can
-    differ in (the night's and those the current publication changed), None for the copy."""
+    partitions more than the current publication, which differs from `changed_since` on (after
+    a backfill the standby is a whole backfill behind); else a copy of the current file. Returns
+    the first partition the standby can differ in (the night's and those the current
+    publication changed), None for the copy."""
     standby = _standby(serving_path)
     if standby.exists() and os.path.samefile(standby, serving_path):
         standby.unlink()  # a publish stopped between linking and swapping: that is the current file
@@ -207,8 +208,8 @@ def _open_base(con, serving_path: Path, tmp: Path, alias: str, mode: str, curren
         else:
             previous = _previous(con, alias, mode)
             if previous is not None:
-                since = min(_since(window_start, current), _since(current.changed_since, previous))
-                if since >= _since(window_start, current) - dt.timedelta(days=1):
+                since = min(changed_since, _since(current.changed_since, previous))
+                if since >= changed_since - dt.timedelta(days=1):
                     return since
             con.execute(f"DETACH {alias}")
             tmp.unlink()

@@ -119,7 +119,7 @@ def _remapped_mappings(con, previous: str, queries: Mapping[str, str]) -> str:
     published = f"SELECT {mapping} FROM {previous}.main.{IDENTITY_MAP}"
     name = f"{REMAPPED}_{previous}"
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT source_system, source_record_id, customer_id "
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT DISTINCT * "
         f"FROM (({current} EXCEPT {published}) UNION ALL ({published} EXCEPT {current}))"
     )
     return name

@@ -88,11 +88,11 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
                 "night": night.isoformat(),
                 **({"serving_schema": "serving"} if on_spark(warehouse) else {
                     "serving_file": MetadataValue.path(str(paths().serving)),
+                    "serving_file_built_in": result.built_in,
                     "exports": MetadataValue.path(str(paths().exports)),
                 }),
                 "pii_mode": cfg["pii"],
                 "rewritten": "every partition" if result.full else "the partitions of the run's reach",
-                **({} if on_spark(warehouse) else {"serving_file_built_in": result.built_in}),
                 "tables": MetadataValue.md(markdown_table(["table", "rows"], sorted(result.rows.items()))),
                 "personal_data_columns": MetadataValue.md(
                     markdown_table(["table", "columns"], [(t, ", ".join(c)) for t, c in result.pii_columns.items()])
