@@ -218,6 +218,47 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
             assert (only_backfill, only_nightly) == (0, 0), table
 
 
+def _singular_test_failures(warehouse: Path, target: Path, window: tuple[str, str] | None) -> dict[str, int]:
+    tests = ["assert_daily_metrics_dense_per_customer", "assert_daily_metrics_not_before_first_seen"]
+    args = ["test", "--select", *tests]
+    if window:
+        args += ["--vars", json.dumps({"min_date": window[0], "max_date": window[1]})]
+    env = {**os.environ, "C360_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    subprocess.run([str(DBT), *args, "--target-path", str(target), "--log-path", str(target / "logs")],
+                   cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return {name: next(r["failures"] for r in results if r["unique_id"].endswith(name)) for name in tests}
+
+
+def test_daily_metrics_tests_read_the_run_and_the_day_before(tmp_path):
+    # Each customer's days of metrics; the run's window is March 10-12.
+    days = {
+        "steady": range(1, 13),
+        "gap_in_the_run": [9, 10, 12],
+        "late_after_the_day_before": [8, 9, 11, 12],
+        "new_in_the_run": [11, 12],
+        "merged_away_before_the_run": range(1, 10),
+        "gap_before_the_run": [1, 3, *range(9, 13)],
+        "split_seen_later": range(1, 13),
+    }
+    first_seen = {customer: min(d) for customer, d in days.items()} | {"split_seen_later": 12}
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.customer_daily_metrics (customer_id VARCHAR, date DATE)")
+        con.execute("CREATE TABLE marts.dim_customer (customer_id VARCHAR, first_seen_date DATE)")
+        for customer, ds in days.items():
+            con.executemany("INSERT INTO marts.customer_daily_metrics VALUES (?, ?)",
+                            [(customer, dt.date(2026, 3, d)) for d in ds])
+            con.execute("INSERT INTO marts.dim_customer VALUES (?, ?)", [customer, dt.date(2026, 3, first_seen[customer])])
+
+    nightly = _singular_test_failures(warehouse, tmp_path / "nightly", ("2026-03-10", "2026-03-13"))
+    assert nightly == {"assert_daily_metrics_dense_per_customer": 2, "assert_daily_metrics_not_before_first_seen": 1}
+    # Without a window (a full refresh) the whole history is read: the older gap is found too.
+    everything = _singular_test_failures(warehouse, tmp_path / "everything", None)
+    assert everything == {"assert_daily_metrics_dense_per_customer": 3, "assert_daily_metrics_not_before_first_seen": 1}
+
+
 def test_outputs_doc_is_in_sync_with_the_marts(manifest):
     # Run `python -m tools.outputs_doc` after changing a mart's yml.
     from tools.outputs_doc import OUTPUTS_DOC, outputs_markdown
