@@ -218,16 +218,16 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
             assert (only_backfill, only_nightly) == (0, 0), table
 
 
-def _singular_test_failures(warehouse: Path, target: Path, window: tuple[str, str] | None) -> dict[str, int]:
-    tests = ["assert_daily_metrics_dense_per_customer", "assert_daily_metrics_not_before_first_seen"]
-    args = ["test", "--select", *tests]
+def _test_failures(warehouse: Path, target: Path, select: str, window: tuple[str, str] | None) -> dict[str, int]:
+    """Failing rows per data test of `select` (dbt test, the window's vars), by test name."""
+    args = ["test", "--select", select]
     if window:
         args += ["--vars", json.dumps({"min_date": window[0], "max_date": window[1]})]
     env = {**os.environ, "C360_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     subprocess.run([str(DBT), *args, "--target-path", str(target), "--log-path", str(target / "logs")],
                    cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     results = json.loads((target / "run_results.json").read_text())["results"]
-    return {name: next(r["failures"] for r in results if r["unique_id"].endswith(name)) for name in tests}
+    return {r["unique_id"].split(".")[2]: r["failures"] for r in results}
 
 
 def test_daily_metrics_tests_read_the_run_and_the_day_before(tmp_path):
@@ -252,11 +252,32 @@ def test_daily_metrics_tests_read_the_run_and_the_day_before(tmp_path):
                             [(customer, dt.date(2026, 3, d)) for d in ds])
             con.execute("INSERT INTO marts.dim_customer VALUES (?, ?)", [customer, dt.date(2026, 3, first_seen[customer])])
 
-    nightly = _singular_test_failures(warehouse, tmp_path / "nightly", ("2026-03-10", "2026-03-13"))
+    tests = "assert_daily_metrics_dense_per_customer assert_daily_metrics_not_before_first_seen"
+    nightly = _test_failures(warehouse, tmp_path / "nightly", tests, ("2026-03-10", "2026-03-13"))
     assert nightly == {"assert_daily_metrics_dense_per_customer": 2, "assert_daily_metrics_not_before_first_seen": 1}
     # Without a window (a full refresh) the whole history is read: the older gap is found too.
-    everything = _singular_test_failures(warehouse, tmp_path / "everything", None)
+    everything = _test_failures(warehouse, tmp_path / "everything", tests, None)
     assert everything == {"assert_daily_metrics_dense_per_customer": 3, "assert_daily_metrics_not_before_first_seen": 1}
+
+
+def test_landed_relationships_read_the_rows_landed_in_the_run(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.sales__orders AS SELECT * FROM (VALUES ('O1', DATE '2026-03-01')) t(order_id, _partition_date)")
+        con.execute("CREATE TABLE raw.sales__products AS SELECT 'P1' AS product_id")
+        con.execute(
+            "CREATE TABLE raw.sales__order_lines AS SELECT * FROM (VALUES "
+            "('O1', 'P1', DATE '2026-03-01'), ('O9', 'P1', DATE '2026-03-02'), "  # an orphan line, landed before the run
+            "('O1', 'P1', DATE '2026-03-10'), ('O8', 'P1', DATE '2026-03-10'), (NULL, 'P1', DATE '2026-03-10')"
+            ") t(order_id, product_id, _partition_date)"
+        )
+    select = "test_name:landed_relationships,stg_sales__order_lines"
+    order_test = "landed_relationships_stg_sales__order_lines_order_id__order_id__source_sales_order_lines___source_sales_orders_"
+    nightly = _test_failures(warehouse, tmp_path / "nightly", select, ("2026-03-10", "2026-03-11"))
+    assert nightly[order_test] == 1 and sum(nightly.values()) == 1
+    everything = _test_failures(warehouse, tmp_path / "everything", select, None)
+    assert everything[order_test] == 2 and sum(everything.values()) == 2
 
 
 def test_outputs_doc_is_in_sync_with_the_marts(manifest):

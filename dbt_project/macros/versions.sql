@@ -14,7 +14,8 @@
 {#
     1 for the latest version of each key (use in a subquery, then filter = 1). The filter makes
     the key unique by construction, which is why the staging keys carry no `unique` test (it
-    could not fail, and it re-read the whole history every night).
+    could not fail, and it re-read the whole history every night). For the same reason their
+    references are tested on the rows landed in the run (tests/generic/landed_relationships.sql).
 #}
 {% macro latest_version_rank(key_columns) -%}
     row_number() over (
