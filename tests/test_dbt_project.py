@@ -101,7 +101,8 @@ def test_incremental_models_are_exactly_the_window_models(manifest):
         assert config["unique_key"] in ("date", "landed_date", "first_landed_date", "as_of_date", "label_known_date")
         # the landing window filter lives in one macro (macros/landing_window.sql)
         code = models[name]["raw_code"]
-        assert any(f"{macro}(" in code for macro in ("in_landing_window", "landed_before_window_end", "first_landings_in_window"))
+        macros = ("in_landing_window", "landed_before_window_end", "first_landings_in_window")
+        assert any(f"{macro}(" in code for macro in macros)
 
 
 def test_selectors_and_identity_source_for_the_orchestrator(manifest):
@@ -250,30 +251,35 @@ def test_daily_metrics_tests_read_the_run_and_the_day_before(tmp_path):
         for customer, ds in days.items():
             con.executemany("INSERT INTO marts.customer_daily_metrics VALUES (?, ?)",
                             [(customer, dt.date(2026, 3, d)) for d in ds])
-            con.execute("INSERT INTO marts.dim_customer VALUES (?, ?)", [customer, dt.date(2026, 3, first_seen[customer])])
+            con.execute("INSERT INTO marts.dim_customer VALUES (?, ?)",
+                        [customer, dt.date(2026, 3, first_seen[customer])])
 
     tests = "assert_daily_metrics_dense_per_customer assert_daily_metrics_not_before_first_seen"
     nightly = _test_failures(warehouse, tmp_path / "nightly", tests, ("2026-03-10", "2026-03-13"))
-    assert nightly == {"assert_daily_metrics_dense_per_customer": 2, "assert_daily_metrics_not_before_first_seen": 1}
+    assert nightly == {"assert_daily_metrics_dense_per_customer": 2,
+                       "assert_daily_metrics_not_before_first_seen": 1}
     # Without a window (a full refresh) the whole history is read: the older gap is found too.
     everything = _test_failures(warehouse, tmp_path / "everything", tests, None)
-    assert everything == {"assert_daily_metrics_dense_per_customer": 3, "assert_daily_metrics_not_before_first_seen": 1}
+    assert everything == {"assert_daily_metrics_dense_per_customer": 3,
+                          "assert_daily_metrics_not_before_first_seen": 1}
 
 
 def test_landed_relationships_read_the_rows_landed_in_the_run(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CREATE SCHEMA raw")
-        con.execute("CREATE TABLE raw.sales__orders AS SELECT * FROM (VALUES ('O1', DATE '2026-03-01')) t(order_id, _partition_date)")
+        con.execute("CREATE TABLE raw.sales__orders AS SELECT 'O1' AS order_id, DATE '2026-03-01' AS _partition_date")
         con.execute("CREATE TABLE raw.sales__products AS SELECT 'P1' AS product_id")
         con.execute(
             "CREATE TABLE raw.sales__order_lines AS SELECT * FROM (VALUES "
-            "('O1', 'P1', DATE '2026-03-01'), ('O9', 'P1', DATE '2026-03-02'), "  # an orphan line, landed before the run
+            "('O1', 'P1', DATE '2026-03-01'), "
+            "('O9', 'P1', DATE '2026-03-02'), "  # an orphan line, landed before the run
             "('O1', 'P1', DATE '2026-03-10'), ('O8', 'P1', DATE '2026-03-10'), (NULL, 'P1', DATE '2026-03-10')"
             ") t(order_id, product_id, _partition_date)"
         )
     select = "test_name:landed_relationships,stg_sales__order_lines"
-    order_test = "landed_relationships_stg_sales__order_lines_order_id__order_id__source_sales_order_lines___source_sales_orders_"
+    order_test = ("landed_relationships_stg_sales__order_lines_order_id__order_id__"
+                  "source_sales_order_lines___source_sales_orders_")
     nightly = _test_failures(warehouse, tmp_path / "nightly", select, ("2026-03-10", "2026-03-11"))
     assert nightly[order_test] == 1 and sum(nightly.values()) == 1
     everything = _test_failures(warehouse, tmp_path / "everything", select, None)

@@ -131,7 +131,8 @@ def _run_vars(context: AssetExecutionContext, config: DbtRunConfig) -> dict:
     """The same vars for both steps of a run: its landing window and the model settings."""
     first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
     pipeline = pipeline_config()
-    return window_vars(first, last) | churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline)
+    settings = churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline)
+    return window_vars(first, last) | settings
 
 
 @dbt_assets(
