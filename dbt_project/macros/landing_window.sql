@@ -35,6 +35,11 @@
     {{ dbt.dateadd('day', -1, window_end()) }}
 {%- endmacro %}
 
+{# The day before the window, as a SQL date: the last day of the run before it. #}
+{% macro day_before_window() -%}
+    cast({{ dbt.dateadd('day', -1, window_start()) }} as date)
+{%- endmacro %}
+
 {# True for a landing day inside the window: column >= min_date and column < max_date. #}
 {% macro in_landing_window(column) -%}
     ({{ column }} >= {{ window_start() }} and {{ column }} < {{ window_end() }})

@@ -24,7 +24,7 @@ day_before as (
 
     select customer_id
     from {{ ref('customer_daily_metrics') }}
-    where date = cast({{ dbt.dateadd('day', -1, window_start()) }} as date)
+    where date = {{ day_before_window() }}
 
 )
 

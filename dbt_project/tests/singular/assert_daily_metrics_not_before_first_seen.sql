@@ -9,7 +9,7 @@ select metrics.customer_id, min(metrics.date) as first_date, min(customers.first
 from {{ ref('customer_daily_metrics') }} metrics
 inner join {{ ref('dim_customer') }} customers
     on metrics.customer_id = customers.customer_id
-where metrics.date >= cast({{ dbt.dateadd('day', -1, window_start()) }} as date)
+where metrics.date >= {{ day_before_window() }}
     and metrics.date < {{ window_end() }}
 group by metrics.customer_id
 having min(metrics.date) < min(customers.first_seen_date)
