@@ -27,7 +27,8 @@ from serving.tables import IDENTITY_MAP, REMAPPED_TABLES
 class Reach:
     """The partitions a publish rewrites: all (since None), or those from `since` on plus `also`;
     and, for a table that follows the identity map, `rows`: SQL true for its re-pointed rows, for
-    a store that can replace rows rather than whole partitions."""
+    a store that can replace rows rather than whole partitions. `also` holds every partition
+    before `since` with a re-pointed row, so without it there are none to replace."""
 
     since: dt.date | None = None
     also: frozenset[dt.date] = field(default_factory=frozenset)
@@ -41,7 +42,9 @@ class Reach:
         if self.since is None:
             return "true"
         terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
-        if by_row and self.rows:
+        # Re-pointed rows before `since` lie in the `also` partitions: without any, the predicate
+        # is a date range, by which the scan skips the older row groups.
+        if by_row and self.rows and self.also:
             terms.append(self.rows)
         elif self.also:
             dates = ", ".join(f"DATE '{d}'" for d in sorted(self.also))
@@ -129,8 +132,7 @@ def _repointed_rows(remapped: str, record: tuple[str, str] | None) -> str:
     """SQL true for the rows of a table whose customer_id may have changed with the mappings."""
     if record:
         system, record_id = record
-        return (f"({system} || ':' || {record_id}) IN "
-                f"(SELECT source_system || ':' || source_record_id FROM {remapped})")
+        return f"({system}, {record_id}) IN (SELECT source_system, source_record_id FROM {remapped})"
     # NULL too: a row whose mapping appeared or vanished had or has no customer id
     return f"customer_id IN (SELECT customer_id FROM {remapped} WHERE customer_id IS NOT NULL) OR customer_id IS NULL"
 

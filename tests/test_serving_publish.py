@@ -297,6 +297,30 @@ def test_an_identity_merge_republishes_the_older_partitions_it_re_points(tmp_pat
                            ).fetchall() == [("c1",)]
 
 
+def test_new_person_records_leave_history_out_of_the_rewrite(tmp_path):
+    """A mapping that changed for a record without older rows (a new record, most nights)
+    re-points nothing before the window: the rows rewritten are a date range, which the scan
+    of a long history can skip to, rather than every row's record tested against the changes."""
+    from serving.reach import forget, night_reach
+
+    _publish(_activity_warehouse(5), tmp_path, START + dt.timedelta(days=4), tables=REMAP_TABLES)
+    night = START + dt.timedelta(days=5)
+    con = _activity_warehouse(6)
+    con.execute("INSERT INTO marts.customer_identity_map VALUES ('shop', 'r4', 'c4')")
+    con.execute(f"INSERT INTO marts.fct_customer_activity VALUES ('a5r4', 'c4', 'shop', 'r4', DATE '{night}')")
+    con.execute(f"ATTACH '{tmp_path / 'serving.duckdb'}' AS published (READ_ONLY)")
+    queries = {t: f"SELECT * FROM marts.{t}" for t in REMAP_TABLES}
+    reach = night_reach(con, "published", "marts", REMAP_TABLES, list(REMAP_TABLES), queries, night)
+    forget(con)
+    con.execute("DETACH published")
+    assert reach["fct_customer_activity"].predicate("known_date", by_row=True) == (
+        f"(\"known_date\" IS NULL OR \"known_date\" >= DATE '{night}')")
+    full = tmp_path / "full"
+    _publish(con, full, night, tables=REMAP_TABLES)
+    assert not _publish(con, tmp_path, night, window=(night, night), tables=REMAP_TABLES).full
+    assert _contents(tmp_path, REMAP_TABLES) == _contents(full, REMAP_TABLES)
+
+
 def test_a_mapping_whose_match_details_change_but_not_its_customer_moves_no_row(tmp_path):
     """New records arriving change the matching rule or probability of older mappings; the
     rows of those records stay where they are, and their history is not republished."""

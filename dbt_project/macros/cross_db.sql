@@ -4,6 +4,20 @@
     (dbt.dateadd, dbt.datediff, dbt.date_trunc, dbt.hash, dbt.split_part, dbt.type_*).
 #}
 
+{#
+    For an import CTE read by several parts of a query: DuckDB materializes such a CTE whole
+    before any reader's filter applies (every row of history, when it imports a fact table);
+    "not materialized" lets each reader's filters reach the table scan. Other engines inline
+    CTEs already.
+#}
+{% macro inlined() -%}
+    {{ return(adapter.dispatch('inlined', 'customer360')()) }}
+{%- endmacro %}
+{% macro default__inlined() -%}{%- endmacro %}
+{% macro duckdb__inlined() -%}
+    not materialized
+{%- endmacro %}
+
 {# Replace every match of a regular expression (DuckDB needs the 'g' flag). #}
 {% macro regex_replace_all(expr, pattern, replacement) -%}
     {{ return(adapter.dispatch('regex_replace_all', 'customer360')(expr, pattern, replacement)) }}

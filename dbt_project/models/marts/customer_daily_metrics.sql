@@ -19,10 +19,13 @@
 {#- operational activities (e-mails sent, invoices, ...: a third of all rows) count in none
     of the metrics; leaving them out of the aggregations leaves every value as it is -#}
 {%- set counts_in_metrics = "activity_category <> 'operational'" -%}
+{#- the earliest day a lookback can start (bounds.lookback_start is never before it): a
+    constant, which the table scans can skip older row groups by -#}
+{%- set earliest_lookback = "cast(" ~ dbt.dateadd('day', -(lookback_days - 1), window_start()) ~ " as date)" -%}
 
 with
 
-activities as (
+activities as {{ inlined() }} (
 
     select * from {{ ref('fct_customer_activity') }}
     where customer_id is not null
@@ -37,7 +40,7 @@ customers as (
 ),
 
 -- the customers' own words (survey comments, ticket subjects) and their sentiment
-feedback as (
+feedback as {{ inlined() }} (
 
     select customer_id, known_date, {{ to_date('text_at') }} as text_date, text_kind, compound, sentiment_label
     from {{ ref('feedback_sentiment') }}
@@ -123,7 +126,8 @@ daily_activity as (
         end) as mrr_change_cents
     from activities
     cross join bounds
-    where activities.known_date >= bounds.lookback_start
+    where activities.known_date >= {{ earliest_lookback }}
+      and activities.known_date >= bounds.lookback_start
       and activities.known_date <= bounds.grid_end
       and {{ counts_in_metrics }}
     group by activities.customer_id, activities.known_date
@@ -335,7 +339,8 @@ experience_signals as (
             {{ experience_goodness('activity_type', 'score', 'duration_hours') }} as goodness
         from activities
         cross join bounds
-        where activities.known_date >= bounds.lookback_start
+        where activities.known_date >= {{ earliest_lookback }}
+          and activities.known_date >= bounds.lookback_start
           and activities.known_date <= bounds.grid_end
     ) scored
     where goodness is not null
@@ -351,6 +356,7 @@ experience_signals as (
     from feedback
     cross join bounds
     where feedback.sentiment_label <> 'neutral'
+      and feedback.known_date >= {{ earliest_lookback }}
       and feedback.known_date >= bounds.lookback_start
       and feedback.known_date <= bounds.grid_end
 
