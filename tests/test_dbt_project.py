@@ -219,23 +219,6 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
             assert rows > 0, table
             assert (only_backfill, only_nightly) == (0, 0), table
 
-    # A long backfill builds the metrics' rolling windows as ROWS frames over a dense grid, a
-    # night as RANGE frames over the days with activity: rebuilding a week that has a lookback
-    # the dense way gives the rows the nightly way wrote.
-    week = (START + dt.timedelta(days=5), BACKFILLED_DAY)
-    in_week = f"date >= DATE '{week[0]}' AND date < DATE '{week[1]}' AND customer_id NOT IN ({changed})"
-    with duckdb.connect(str(data / "warehouse.duckdb")) as con:
-        con.execute(f"CREATE TABLE nightly.week AS SELECT * FROM marts.customer_daily_metrics WHERE {in_week}")
-    dense = {"min_date": week[0].isoformat(), "max_date": week[1].isoformat(), "dense_frames_from_days": 1}
-    _dbt(["run", "--select", "customer_daily_metrics", "--vars", json.dumps(dense)], data / "warehouse.duckdb", target)
-    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
-        rebuilt = f"SELECT * FROM marts.customer_daily_metrics WHERE {in_week}"
-        assert con.execute("SELECT count(*) FROM nightly.week").fetchall()[0][0] > 0
-        assert con.execute(f"SELECT count(*) FROM (({rebuilt}) EXCEPT ALL (SELECT * FROM nightly.week))"
-                           ).fetchall()[0][0] == 0
-        assert con.execute(f"SELECT count(*) FROM ((SELECT * FROM nightly.week) EXCEPT ALL ({rebuilt}))"
-                           ).fetchall()[0][0] == 0
-
 
 def _test_failures(warehouse: Path, target: Path, select: str, window: tuple[str, str] | None) -> dict[str, int]:
     """Failing rows per data test of `select` (dbt test, the window's vars), by test name."""

@@ -35,13 +35,6 @@
     {{ dbt.dateadd('day', -1, window_end()) }}
 {%- endmacro %}
 
-{# The number of landing days in the window (a number for Jinja, not SQL). #}
-{% macro window_days() -%}
-    {%- set start = modules.datetime.date.fromisoformat(_window_var('min_date')) -%}
-    {%- set end = modules.datetime.date.fromisoformat(_window_var('max_date')) -%}
-    {{ return((end - start).days) }}
-{%- endmacro %}
-
 {# The day before the window, as a SQL date: the last day of the run before it. #}
 {% macro day_before_window() -%}
     cast({{ dbt.dateadd('day', -1, window_start()) }} as date)

@@ -19,11 +19,6 @@
 {#- operational activities (e-mails sent, invoices, ...: a third of all rows) count in none
     of the metrics; leaving them out of the aggregations leaves every value as it is -#}
 {%- set counts_in_metrics = "activity_category <> 'operational'" -%}
-{#- A long window (a backfill, a full build) is dense anyway: every customer has a row on every
-    day from its first-seen day. Filling the few days of the lookback too makes the rolling
-    windows ROWS frames, cheaper than RANGE frames (M, 364 days: 134 s against 150 s); for a
-    short window (a night) the fill would be 89 rows per customer for one written. -#}
-{%- set dense_frames = window_days() >= var('dense_frames_from_days') -%}
 {#- the earliest day a lookback can start (bounds.lookback_start is never before it): a
     constant, which the table scans can skip older row groups by -#}
 {%- set earliest_lookback = "cast(" ~ dbt.dateadd('day', -(lookback_days - 1), window_start()) ~ " as date)" -%}
@@ -194,37 +189,11 @@ output_days as (
     where customers.first_seen_date <= bounds.grid_end
 
 ),
-{% if dense_frames %}
--- every day before a customer's first output day from its first day with activity then (the
--- lookback of the rolling windows, and any activity known before the first-seen day)
-earlier_grid as (
 
-    select
-        firsts.customer_id,
-        firsts.first_seen_date,
-        lookback_spine.date
-    from (
-        select activity_days.customer_id, activity_days.first_seen_date, min(activity_days.date) as first_day
-        from activity_days
-        cross join bounds
-        where activity_days.date < greatest(bounds.window_start, activity_days.first_seen_date)
-        group by activity_days.customer_id, activity_days.first_seen_date
-    ) firsts
-    cross join bounds
-    inner join (
-        select cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.lookback_start') }} as date) as date
-        from ({{ day_numbers() }}) numbers
-        cross join bounds
-        where numbers.generated_number - 1 < {{ dbt.datediff('bounds.lookback_start', 'bounds.grid_end', 'day') }}
-    ) lookback_spine
-        on lookback_spine.date >= firsts.first_day
-        and lookback_spine.date < greatest(bounds.window_start, firsts.first_seen_date)
-
-),
-{% endif %}
--- the output days with their activity, and the days before them. With RANGE frames over
--- the day number (a short window) those are only the days with activity: a nightly run reads
--- 90 days of activity, not a dense 90-day grid of every customer.
+-- the output days with their activity, and the activity days before them (the lookback
+-- of the rolling windows). The windows below are RANGE frames over the day number, so
+-- the lookback needs only the days with activity: a nightly run reads 90 days of
+-- activity, not a dense 90-day grid of every customer.
 {%- set counts = ['orders', 'email_opens', 'email_clicks', 'web_visits', 'event_registrations', 'tickets_opened',
                   'tickets_resolved', 'resolution_count', 'escalations', 'csat_count', 'effort_count', 'failed_payments',
                   'late_payments', 'subscriptions_started', 'subscriptions_cancelled'] %}
@@ -257,18 +226,6 @@ days as (
 
     union all
 
-    {%- if dense_frames %}
-    select
-        earlier_grid.customer_id,
-        earlier_grid.first_seen_date,
-        earlier_grid.date,
-        false as is_output_day,
-        {{- activity_columns }}
-    from earlier_grid
-    left join activity_days
-        on earlier_grid.customer_id = activity_days.customer_id
-        and earlier_grid.date = activity_days.date
-    {%- else %}
     select
         activity_days.customer_id,
         activity_days.first_seen_date,
@@ -278,7 +235,6 @@ days as (
     from activity_days
     cross join bounds
     where activity_days.date < greatest(bounds.window_start, activity_days.first_seen_date)
-    {%- endif %}
 
 ),
 
@@ -330,9 +286,8 @@ rolling as (
         sum(mrr_change_cents) over running as mrr_change_cents
     from numbered_days
     window
-        {%- set frame = 'rows' if dense_frames else 'range' %}
-        last_30_days as (partition by customer_id order by day_number {{ frame }} between 29 preceding and current row),
-        last_90_days as (partition by customer_id order by day_number {{ frame }} between 89 preceding and current row),
+        last_30_days as (partition by customer_id order by day_number range between 29 preceding and current row),
+        last_90_days as (partition by customer_id order by day_number range between 89 preceding and current row),
         running as (partition by customer_id order by day_number rows between unbounded preceding and current row)
 
 ),
