@@ -27,8 +27,7 @@ from serving.tables import IDENTITY_MAP, REMAPPED_TABLES
 class Reach:
     """The partitions a publish rewrites: all (since None), or those from `since` on plus `also`;
     and, for a table that follows the identity map, `rows`: SQL true for its re-pointed rows, for
-    a store that can replace rows rather than whole partitions. `also` holds every partition
-    before `since` with a re-pointed row, so without it there are none to replace."""
+    a store that can replace rows rather than whole partitions."""
 
     since: dt.date | None = None
     also: frozenset[dt.date] = field(default_factory=frozenset)
@@ -42,9 +41,7 @@ class Reach:
         if self.since is None:
             return "true"
         terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
-        # Re-pointed rows before `since` lie in the `also` partitions: without any, the predicate
-        # is a date range, by which the scan skips the older row groups.
-        if by_row and self.rows and self.also:
+        if by_row and self.rows:
             terms.append(self.rows)
         elif self.also:
             dates = ", ".join(f"DATE '{d}'" for d in sorted(self.also))
@@ -87,9 +84,11 @@ def night_reach(
                 reach[t] = EVERYTHING
                 continue
             rows = _repointed_rows(remapped, REMAPPED_TABLES[t])
-            reach[t] = Reach(
-                since, _partitions_of(con, rows, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"]), rows
-            )
+            also = _partitions_of(con, rows, since, part, [f"{schema}.{t}", f"{previous}.main.{t}"])
+            # Without re-pointed rows before `since` (most nights: the changed mappings are new
+            # records') there are none to name: the rows rewritten are a date range, by which the
+            # scans of the table skip its history.
+            reach[t] = Reach(since, also, rows if also else None)
         else:
             reach[t] = Reach(since)
     return reach

@@ -39,13 +39,15 @@ customers as (
 
 ),
 
--- the customers' own words (survey comments, ticket subjects) and their sentiment
-feedback as {{ inlined() }} (
+-- the customers' own words (survey comments, ticket subjects) and their sentiment, of the
+-- lookback and the window: all that reads them
+feedback as (
 
     select customer_id, known_date, {{ to_date('text_at') }} as text_date, text_kind, compound, sentiment_label
     from {{ ref('feedback_sentiment') }}
     where customer_id is not null
       and {{ landed_before_window_end('landed_date') }}
+      and known_date >= {{ earliest_lookback }}
 
 ),
 
@@ -356,7 +358,6 @@ experience_signals as (
     from feedback
     cross join bounds
     where feedback.sentiment_label <> 'neutral'
-      and feedback.known_date >= {{ earliest_lookback }}
       and feedback.known_date >= bounds.lookback_start
       and feedback.known_date <= bounds.grid_end
 
