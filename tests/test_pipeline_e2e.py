@@ -239,6 +239,18 @@ def test_churn_models_are_trained_promoted_on_merit_and_score_every_eligible_cus
     assert wrong_model == 0
 
 
+def test_the_tables_read_a_day_at_a_time_hold_each_day_in_one_stretch(pipeline):
+    # Churn scoring and training read these one as_of_date at a time, and DuckDB skips only the
+    # row groups whose min/max exclude the day: if a backfill wrote its days interleaved,
+    # reading one day read them all (docs/benchmarks.md).
+    for table in ("features.churn_features", "features.churn_labels"):
+        stretches, days = _query(
+            "SELECT count(*) FILTER (WHERE as_of_date IS DISTINCT FROM day_before), count(DISTINCT as_of_date) "
+            f"FROM (SELECT as_of_date, lag(as_of_date) OVER (ORDER BY rowid) AS day_before FROM {table})"
+        )[0]
+        assert days > 1 and stretches == days, table
+
+
 def test_next_best_offers_every_day_within_the_rules(pipeline):
     from config.settings import offer_rules
 

@@ -64,3 +64,4 @@ final as (
 )
 
 select * from final
+{{ clustered_by('as_of_date') }}
