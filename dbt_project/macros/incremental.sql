@@ -39,7 +39,7 @@
     Rows written in the order of `column`. DuckDB skips a row group when its min/max of a
     filtered column lies outside the filter, so a table written day after day is read a day
     at a time; a backfill writes all its days in one statement, though, and without an order
-    every row group held every day of it (churn scoring read a whole year to score one day).
+    every row group held nearly every day of it (churn scoring read a whole year to score one day).
     Spark partitions the incremental tables by that column instead: nothing to add there.
     Usage: select * from final {{ clustered_by('as_of_date') }}
 #}
