@@ -372,3 +372,60 @@ def test_the_propensity_model_learns_from_the_training_window_only():
     for window, labelled in ((30, 30 - 7), (0, 400)):  # labels of the last week are not known yet
         rules = replace(RULES, model=replace(RULES.model, training_window_days=window))
         assert Models(con, rules).for_day(monday, CATALOG).metrics["examples"] == labelled
+
+
+def _catalog_warehouse(customers: int) -> duckdb.DuckDBPyConnection:
+    """The tables catalog mode reads, for `customers` customers of assorted plans, risks and histories."""
+    from ml.nbo.propensity import CUSTOMER_FEATURES
+
+    rng = np.random.default_rng(5)
+    con = duckdb.connect()
+    for schema in ("features", "staging", "marts"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    ids = [f"C{i:05d}" for i in range(customers)]
+    context = pd.DataFrame([
+        customer(
+            cid,
+            is_subscriber=bool(plan),
+            plan=plan,
+            marketing_opt_in=bool(rng.random() < 0.9),
+            offers_shown_in_period=int(rng.integers(0, 4)),
+            declined_offer_ids=str(rng.choice(["", "OFF-04", "OFF-01,OFF-05"])),
+            top_category=str(rng.choice(["nutrition", "apparel", "digital"])),
+            top_category_share=float(rng.random()),
+        )
+        for cid, plan in zip(ids, rng.choice([None, "plus", "basic"], customers), strict=True)
+    ]).drop(columns=["risk_band", "assignment_group"])
+    in_context = {"is_subscriber", "offers_shown_in_period", "days_since_last_purchase"}
+    features = pd.DataFrame(
+        {"as_of_date": DAY, "customer_id": ids}
+        | {c: rng.random(customers) * 100 for c in CUSTOMER_FEATURES if c not in in_context}
+    )
+    scores = pd.DataFrame({"as_of_date": DAY, "customer_id": ids, "risk_band": rng.choice(["low", "high"], customers)})
+    catalog = CATALOG.assign(first_landed_date=DAY - dt.timedelta(days=30))
+    for table, frame in (
+        ("features.offer_customer_context", context),
+        ("features.churn_features", features),
+        ("marts.churn_scores", scores),
+        ("staging.stg_marketing__offers", catalog),
+    ):
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+        con.unregister("frame")
+    return con
+
+
+def test_ranking_the_customers_in_batches_gives_the_rows_of_ranking_them_at_once(monkeypatch):
+    import ml.nbo.run
+
+    con = _catalog_warehouse(5000)
+    runs = {}
+    for vectors in (1, 1000):  # three batches of up to 2,048 customers, then one
+        monkeypatch.setattr(ml.nbo.run, "RANK_BATCH_VECTORS", vectors)
+        outcome = run_day(con, RULES, DAY, Models(con, RULES))
+        runs[vectors] = outcome.stats, con.execute(f"SELECT * FROM {OFFERS_TABLE} ORDER BY customer_id, rank").df()
+    (batched, rows), (at_once, expected) = runs[1], runs[1000]
+    assert outcome.mode == "catalog" and batched == at_once
+    assert batched["customers"] == 5000 and 0 < batched["contactable"] < 5000
+    assert batched["customers_with_offers"] == rows["customer_id"].nunique() > 2048
+    pd.testing.assert_frame_equal(rows, expected)

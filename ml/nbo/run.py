@@ -10,6 +10,8 @@ last retraining weekday, so a re-run or backfill of D gives the same rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +46,8 @@ OFFERS_COLUMNS = {
     "assignment_group": "VARCHAR",
 }
 assert tuple(OFFERS_COLUMNS) == OUTPUT_COLUMNS
+# customers ranked at a time, in DuckDB vectors of 2,048 rows: about 100,000
+RANK_BATCH_VECTORS = 50
 
 
 @dataclass
@@ -128,16 +132,39 @@ def customers_as_of(con: duckdb.DuckDBPyConnection, day: dt.date) -> pd.DataFram
     return con.execute(customers_sql(), [day]).df()
 
 
+def customer_batches(con: duckdb.DuckDBPyConnection, day: dt.date, vectors: int) -> Iterator[pd.DataFrame]:
+    """The day's customers (customers_sql) in frames of `vectors` x 2,048 rows; at least one frame,
+    empty when there is nobody."""
+    result = con.execute(customers_sql(), [day])
+    batch = result.fetch_df_chunk(vectors)
+    yield batch
+    while len(batch := result.fetch_df_chunk(vectors)):
+        yield batch
+
+
 def offers_for_day(con: duckdb.DuckDBPyConnection, rules: NboRules, day: dt.date, models: Models) -> tuple:
     """The day's ranked catalog offers and what happened on the way (for metadata)."""
     out = DayOutcome(day, mode="catalog")
-    customers = customers_as_of(con, day)
     catalog = catalog_as_of(con, day)
     offers = valid_offers(catalog, day)
+    # before the customers' query: a connection keeps one open result
     out.model = models.for_day(day, catalog)
-    frame, out.stats = rank_customers(customers, offers, out.model, rules, day)
-    out.stats["valid_offers"] = len(offers)
-    return frame, out
+    frames, stats = [], []
+    # The pairs repeat every customer column once per eligible offer: a million customers (5.5M
+    # pairs) ranked at once peaked at 7.9 GiB, a batch at a time at 1.9 GiB (docs/benchmarks.md).
+    for customers in customer_batches(con, day, RANK_BATCH_VECTORS):
+        frame, batch_stats = rank_customers(customers, offers, out.model, rules, day)
+        frames.append(frame)
+        stats.append(batch_stats)
+    out.stats = {
+        "customers": sum(s["customers"] for s in stats),
+        "contactable": sum(s["contactable"] for s in stats),
+        "not_contactable": dict(sum((Counter(s["not_contactable"]) for s in stats), Counter())),
+        "eligible_pairs": sum(s["eligible_pairs"] for s in stats),
+        "customers_with_offers": sum(s["customers_with_offers"] for s in stats),
+        "valid_offers": len(offers),
+    }
+    return pd.concat(frames, ignore_index=True), out
 
 
 def rank_customers(
