@@ -176,7 +176,7 @@ def resolve_frame(
     prob[ends["rid"].to_numpy()] = ends["p"].to_numpy()
     names = np.array(rule_order + [UNIQUE], dtype=object)
 
-    customer_ids, changelog = assign_ids(records, labels, previous)
+    customer_ids, changelog = assign_ids(records, labels, previous, cfg.duckdb)
     resolved = pd.DataFrame(
         {
             "source_system": records["source_system"],
