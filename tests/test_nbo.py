@@ -221,11 +221,20 @@ def test_product_scores_repurchase_and_cooccurrence():
     assert list(items[new_only]) == ["P2"]
 
 
+def _with_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> duckdb.DuckDBPyConnection:
+    """The pipeline's schemas, and each frame as the table `schema.name`."""
+    for schema in ("features", "staging", "marts"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    for table, frame in tables.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+        con.unregister("frame")
+    return con
+
+
 def _warehouse_without_catalog(path) -> duckdb.DuckDBPyConnection:
     """The feature tables product mode reads, for a company with sales orders only."""
     con = duckdb.connect(str(path))
-    for schema in ("features", "staging", "marts"):
-        con.execute(f"CREATE SCHEMA {schema}")
     context = pd.DataFrame([customer(f"C{i}") for i in range(6)] + [customer("C-out", marketing_opt_in=False)])
     purchases = pd.DataFrame(
         [(f"C{i}", f"O{i}{p}", p, DAY - dt.timedelta(days=5), DAY - dt.timedelta(days=4)) for i in range(6) for p in
@@ -235,15 +244,11 @@ def _warehouse_without_catalog(path) -> duckdb.DuckDBPyConnection:
     products = pd.DataFrame(
         {"product_id": ["P1", "P2", "P3"], "product_name": ["Whey", "Shaker", "Mat"], "list_price": [50.0, 10.0, 45.0]}
     )
-    for table, frame in (
-        ("features.offer_customer_context", context),
-        ("features.customer_product_purchases", purchases),
-        ("staging.stg_sales__products", products),
-    ):
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
-        con.unregister("frame")
-    return con
+    return _with_tables(con, {
+        "features.offer_customer_context": context,
+        "features.customer_product_purchases": purchases,
+        "staging.stg_sales__products": products,
+    })
 
 
 def test_product_mode_with_sales_orders_only(tmp_path):
@@ -379,9 +384,6 @@ def _catalog_warehouse(customers: int) -> duckdb.DuckDBPyConnection:
     from ml.nbo.propensity import CUSTOMER_FEATURES
 
     rng = np.random.default_rng(5)
-    con = duckdb.connect()
-    for schema in ("features", "staging", "marts"):
-        con.execute(f"CREATE SCHEMA {schema}")
     ids = [f"C{i:05d}" for i in range(customers)]
     context = pd.DataFrame([
         customer(
@@ -403,16 +405,12 @@ def _catalog_warehouse(customers: int) -> duckdb.DuckDBPyConnection:
     )
     scores = pd.DataFrame({"as_of_date": DAY, "customer_id": ids, "risk_band": rng.choice(["low", "high"], customers)})
     catalog = CATALOG.assign(first_landed_date=DAY - dt.timedelta(days=30))
-    for table, frame in (
-        ("features.offer_customer_context", context),
-        ("features.churn_features", features),
-        ("marts.churn_scores", scores),
-        ("staging.stg_marketing__offers", catalog),
-    ):
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
-        con.unregister("frame")
-    return con
+    return _with_tables(duckdb.connect(), {
+        "features.offer_customer_context": context,
+        "features.churn_features": features,
+        "marts.churn_scores": scores,
+        "staging.stg_marketing__offers": catalog,
+    })
 
 
 def test_ranking_the_customers_in_batches_gives_the_rows_of_ranking_them_at_once(monkeypatch):

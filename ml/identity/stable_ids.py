@@ -51,7 +51,7 @@ def assign_ids(
         )
         # Each previous id goes to the cluster holding most of its records (then the smallest key);
         # a cluster heir to several keeps the one handed out first (its earliest landed record).
-        keeper = dict(con.execute(
+        cluster_id = dict(con.execute(
             """WITH heirs AS (
                    SELECT prev_id, cluster, count(*) AS n, min(record_key) AS anchor FROM known
                    WHERE prev_id IS NOT NULL GROUP BY prev_id, cluster
@@ -68,9 +68,8 @@ def assign_ids(
                QUALIFY row_number() OVER (PARTITION BY cluster ORDER BY first_landed_date, record_key) = 1
                ORDER BY cluster"""
         ).fetchall()
-        cluster_id = dict(keeper)
         for cluster, anchor in anchors:
-            if cluster not in keeper:
+            if cluster not in cluster_id:
                 cluster_id[cluster] = new = _new_id(anchor, taken)
                 taken.add(new)
         ids = pd.DataFrame({"cluster": list(cluster_id), "customer_id": list(cluster_id.values())})
