@@ -7,11 +7,13 @@
     landed and a backfill of day D equals the nightly run of D.
 
     How: (1) aggregate activities per customer and known_date, from 89 days before
-    the window (the longest rolling window is 90 days) to its end; (2) the output rows,
-    a dense customer × date grid of the window, with the activity days before it;
-    (3) rolling sums with window functions over the day number and running state (last
-    purchase, open tickets, subscriptions, MRR) seeded with a baseline aggregated from
-    everything known before the lookback; (4) the scores (macros/scores.sql).
+    the window (the longest rolling window is 90 days) to its end; (2) the days whose
+    values can change: days with activity, the days an activity leaves a rolling
+    window, each customer's first output day; (3) rolling sums with window functions
+    over those days and running state (last purchase, open tickets, subscriptions, MRR)
+    seeded with a baseline aggregated from everything known before the lookback, each
+    day's values then held until the next such day, which gives the dense customer ×
+    date grid; (4) the scores (macros/scores.sql).
 #}
 {%- set lookback_days = 90 -%}
 {%- set is_nps = "activity_type = 'survey_nps'" -%}
@@ -79,12 +81,10 @@ bounds as (
 
 ),
 
-spine as (
+day_offsets as (
 
-    select cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.window_start') }} as date) as date
+    select numbers.generated_number - 1 as day_offset
     from ({{ day_numbers() }}) numbers
-    cross join bounds
-    where numbers.generated_number - 1 <= {{ dbt.datediff('bounds.window_start', 'bounds.grid_end', 'day') }}
 
 ),
 
@@ -176,26 +176,59 @@ activity_days as (
 
 ),
 
--- (2) the rows this run writes: every customer known by the end, every day of the
--- window from its first-seen day
-output_days as (
+-- (2) every customer known by the end, from its first output day: the window's first
+-- day or, if later, its first-seen day
+output_starts as (
 
     select
         customers.customer_id,
         customers.first_seen_date,
-        spine.date
+        greatest(bounds.window_start, customers.first_seen_date) as output_start
     from customers
     cross join bounds
-    inner join spine
-        on spine.date >= customers.first_seen_date
     where customers.first_seen_date <= bounds.grid_end
+      and greatest(bounds.window_start, customers.first_seen_date) <= bounds.grid_end
 
 ),
 
--- the output days with their activity, and the activity days before them (the lookback
--- of the rolling windows). The windows below are RANGE frames over the day number, so
--- the lookback needs only the days with activity: a nightly run reads 90 days of
--- activity, not a dense 90-day grid of every customer.
+-- the days on which a customer's values can differ from the day before's: days with
+-- activity, the days an activity leaves the 30- and 90-day windows, and the first output
+-- day. The values hold between them, so the window functions below run over these days,
+-- not over the dense grid, which in a backfill has several times as many rows.
+value_changes as (
+
+    select customer_id, date, true as is_activity from activity_days
+    union all
+    select customer_id, cast({{ dbt.dateadd('day', 30, 'date') }} as date) as date, false as is_activity
+    from activity_days
+    union all
+    select customer_id, cast({{ dbt.dateadd('day', lookback_days, 'date') }} as date) as date, false as is_activity
+    from activity_days
+    union all
+    select customer_id, output_start as date, false as is_activity from output_starts
+
+),
+
+-- the change days, and the activity days before the first output day (the lookback of the
+-- rolling windows). The windows are RANGE frames over the day number, so the lookback needs
+-- only the days with activity: a nightly run reads 90 days of activity, not a dense 90-day
+-- grid of every customer.
+change_days as (
+
+    select distinct
+        value_changes.customer_id,
+        output_starts.first_seen_date,
+        value_changes.date,
+        value_changes.date >= output_starts.output_start as is_output_day
+    from value_changes
+    inner join output_starts
+        on value_changes.customer_id = output_starts.customer_id
+    cross join bounds
+    where value_changes.date <= bounds.grid_end
+      and (value_changes.is_activity or value_changes.date >= output_starts.output_start)
+
+),
+
 {%- set counts = ['orders', 'email_opens', 'email_clicks', 'web_visits', 'event_registrations', 'tickets_opened',
                   'tickets_resolved', 'resolution_count', 'escalations', 'csat_count', 'effort_count', 'failed_payments',
                   'late_payments', 'subscriptions_started', 'subscriptions_cancelled'] %}
@@ -216,27 +249,15 @@ output_days as (
 days as (
 
     select
-        output_days.customer_id,
-        output_days.first_seen_date,
-        output_days.date,
-        true as is_output_day,
+        change_days.customer_id,
+        change_days.first_seen_date,
+        change_days.date,
+        change_days.is_output_day,
         {{- activity_columns }}
-    from output_days
+    from change_days
     left join activity_days
-        on output_days.customer_id = activity_days.customer_id
-        and output_days.date = activity_days.date
-
-    union all
-
-    select
-        activity_days.customer_id,
-        activity_days.first_seen_date,
-        activity_days.date,
-        false as is_output_day,
-        {{- activity_columns }}
-    from activity_days
-    cross join bounds
-    where activity_days.date < greatest(bounds.window_start, activity_days.first_seen_date)
+        on change_days.customer_id = activity_days.customer_id
+        and change_days.date = activity_days.date
 
 ),
 
@@ -255,7 +276,8 @@ rolling as (
     select
         customer_id,
         first_seen_date,
-        date,
+        date as change_date,
+        lead(date) over (partition by customer_id order by day_number) as next_change_date,
         is_output_day,
         sum(orders) over last_30_days as orders_30d,
         sum(revenue_cents) over last_30_days as revenue_cents_30d,
@@ -307,7 +329,7 @@ states as (
         coalesce(baseline.subscriptions_started, 0) - coalesce(baseline.subscriptions_cancelled, 0)
             + rolling.active_subscriptions_change as active_subscription_count,
         coalesce(baseline.subscriptions_started, 0) - coalesce(baseline.subscriptions_cancelled, 0)
-            + rolling.active_subscriptions_change_at_day_start as active_subscriptions_at_day_start,
+            + rolling.active_subscriptions_change_at_day_start as active_subscriptions_at_change_day_start,
         coalesce(baseline.mrr_change_cents, 0) + rolling.mrr_change_cents as mrr_total_cents
     from rolling
     left join baseline
@@ -315,12 +337,36 @@ states as (
 
 ),
 
--- the output days with their windows and state
+-- the output change days, each with the offset of the last day its values hold: the day
+-- before the next change day, or the grid's end
+held_states as (
+
+    select
+        states.*,
+        {{ dbt.datediff(
+            'states.change_date',
+            'coalesce(cast(' ~ dbt.dateadd('day', -1, 'states.next_change_date') ~ ' as date), bounds.grid_end)',
+            'day') }} as last_day_offset
+    from states
+    cross join bounds
+    where states.is_output_day
+
+),
+
+-- the output days (the dense grid) with their windows and state
 output_rows as (
 
-    select states.*
-    from states
-    where states.is_output_day
+    select
+        held_states.*,
+        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'held_states.change_date') }} as date) as date,
+        case
+            when day_offsets.day_offset = 0 then held_states.active_subscriptions_at_change_day_start
+            -- no subscription started or ended since the change day
+            else held_states.active_subscription_count
+        end as active_subscriptions_at_day_start
+    from held_states
+    inner join day_offsets
+        on day_offsets.day_offset <= held_states.last_day_offset
 
 ),
 
@@ -363,20 +409,44 @@ experience_signals as (
 
 ),
 
+{#- the output days each signal and text counts on: the 90 days from the day it was known,
+    clipped to the customer's output days. Made from the signals, not by joining the dense
+    grid, which a backfill would read twice more for a few rows. -#}
+{%- for signals in ['experience_signals', 'feedback'] %}
+{{ signals }}_days as (
+
+    select
+        clipped.*,
+        cast({{ dbt.dateadd('day', 'clipped.first_offset + day_offsets.day_offset', 'clipped.known_date') }} as date)
+            as date
+    from (
+        select
+            {{ signals }}.*,
+            greatest({{ dbt.datediff('%s.known_date' % signals, 'output_starts.output_start', 'day') }}, 0) as first_offset,
+            least({{ dbt.datediff('%s.known_date' % signals, 'bounds.grid_end', 'day') }}, {{ lookback_days - 1 }})
+                as last_offset
+        from {{ signals }}
+        inner join output_starts
+            on {{ signals }}.customer_id = output_starts.customer_id
+        cross join bounds
+    ) clipped
+    inner join day_offsets
+        on day_offsets.day_offset <= clipped.last_offset - clipped.first_offset
+
+),
+
+{% endfor -%}
+
 -- per customer and day: the texts of the last 90 days and their mean sentiment
 feedback_90d as (
 
     select
-        output_rows.customer_id,
-        output_rows.date,
+        customer_id,
+        date,
         count(*) as feedback_texts_90d,
-        {{ order_free_sum('feedback.compound') }} / count(*) as feedback_sentiment_90d
-    from output_rows
-    inner join feedback
-        on output_rows.customer_id = feedback.customer_id
-        and feedback.known_date <= output_rows.date
-        and feedback.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'output_rows.date') }}
-    group by output_rows.customer_id, output_rows.date
+        {{ order_free_sum('compound') }} / count(*) as feedback_sentiment_90d
+    from feedback_days
+    group by customer_id, date
 
 ),
 
@@ -390,18 +460,12 @@ experience as (
         {{ order_free_sum('weight') }} as weight_sum
     from (
         select
-            output_rows.customer_id,
-            output_rows.date,
-            experience_signals.goodness,
-            {{ experience_signal_weight(
-                'experience_signals.base_weight',
-                'experience_signals.goodness',
-                dbt.datediff('experience_signals.activity_date', 'output_rows.date', 'day')) }} as weight
-        from output_rows
-        inner join experience_signals
-            on output_rows.customer_id = experience_signals.customer_id
-            and experience_signals.known_date <= output_rows.date
-            and experience_signals.known_date >= {{ dbt.dateadd('day', -(lookback_days - 1), 'output_rows.date') }}
+            customer_id,
+            date,
+            goodness,
+            {{ experience_signal_weight('base_weight', 'goodness', dbt.datediff('activity_date', 'date', 'day')) }}
+                as weight
+        from experience_signals_days
     ) weighted
     group by customer_id, date
 
