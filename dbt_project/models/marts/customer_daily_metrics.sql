@@ -410,8 +410,8 @@ experience_signals as (
 ),
 
 {#- the output days each signal and text counts on: the 90 days from the day it was known,
-    clipped to the customer's output days. Made from the signals, not by joining the dense
-    grid, which a backfill would read twice more for a few rows. -#}
+    clipped to the customer's output days. Made from the signals rather than by joining them
+    to the dense grid, which a backfill would read twice more. -#}
 {%- for signals in ['experience_signals', 'feedback'] %}
 {{ signals }}_days as (
 
