@@ -51,36 +51,41 @@ def assign_ids(
         )
         # Each previous id goes to the cluster holding most of its records (then the smallest key);
         # a cluster heir to several keeps the one handed out first (its earliest landed record).
-        cluster_id = dict(con.execute(
-            """WITH heirs AS (
+        con.execute(
+            """CREATE TEMP TABLE keepers AS
+               WITH heirs AS (
                    SELECT prev_id, cluster, count(*) AS n, min(record_key) AS anchor FROM known
                    WHERE prev_id IS NOT NULL GROUP BY prev_id, cluster
                    QUALIFY row_number() OVER (PARTITION BY prev_id ORDER BY n DESC, anchor) = 1
                ), age AS (
                    SELECT prev_id, min(first_landed_date) AS age FROM known WHERE prev_id IS NOT NULL GROUP BY ALL
                )
-               SELECT cluster, prev_id FROM heirs JOIN age USING (prev_id)
+               SELECT cluster, prev_id AS customer_id FROM heirs JOIN age USING (prev_id)
                QUALIFY row_number() OVER (PARTITION BY cluster ORDER BY age, prev_id) = 1"""
-        ).fetchall())
+        )
         taken = {i for (i,) in con.execute("SELECT DISTINCT prev_id FROM known WHERE prev_id IS NOT NULL").fetchall()}
-        anchors = con.execute(
-            """SELECT cluster, record_key FROM known
+        # New ids one by one, each checked against those given out: only the clusters without a keeper.
+        new_clusters, new_ids = [], []
+        for cluster, anchor in con.execute(
+            """SELECT cluster, record_key FROM known ANTI JOIN keepers USING (cluster)
                QUALIFY row_number() OVER (PARTITION BY cluster ORDER BY first_landed_date, record_key) = 1
                ORDER BY cluster"""
-        ).fetchall()
-        for cluster, anchor in anchors:
-            if cluster not in cluster_id:
-                cluster_id[cluster] = new = _new_id(anchor, taken)
-                taken.add(new)
-        ids = pd.DataFrame({"cluster": list(cluster_id), "customer_id": list(cluster_id.values())})
-        con.register("_ids", ids)
+        ).fetchall():
+            new_clusters.append(cluster)
+            new_ids.append(_new_id(anchor, taken))
+            taken.add(new_ids[-1])
+        con.register("_new_ids", pd.DataFrame({
+            "cluster": pd.Series(new_clusters, dtype=labels.dtype), "customer_id": pd.Series(new_ids, dtype="string")
+        }))
+        con.execute("CREATE TEMP TABLE ids AS SELECT * FROM keepers UNION ALL SELECT * FROM _new_ids")
         changelog = con.execute(
             """SELECT k.prev_id AS old_customer_id, i.customer_id AS new_customer_id,
-                      CASE WHEN k.prev_id IN (SELECT customer_id FROM _ids) THEN 'split' ELSE 'merge' END AS reason,
+                      CASE WHEN k.prev_id IN (SELECT customer_id FROM ids) THEN 'split' ELSE 'merge' END AS reason,
                       count(*) AS records_moved
-               FROM known k JOIN _ids i USING (cluster)
+               FROM known k JOIN ids i USING (cluster)
                WHERE k.prev_id <> i.customer_id
                GROUP BY ALL ORDER BY old_customer_id, new_customer_id"""
         ).df()
+        ids = con.execute("SELECT cluster, customer_id FROM ids").df()
     customer_ids = pd.Series(ids["customer_id"].to_numpy(), index=ids["cluster"].to_numpy()).reindex(labels)
     return customer_ids.reset_index(drop=True).rename("customer_id"), changelog

@@ -156,15 +156,18 @@ def offers_for_day(con: duckdb.DuckDBPyConnection, rules: NboRules, day: dt.date
         frame, batch_stats = rank_customers(customers, offers, out.model, rules, day)
         frames.append(frame)
         stats.append(batch_stats)
-    out.stats = {
-        "customers": sum(s["customers"] for s in stats),
-        "contactable": sum(s["contactable"] for s in stats),
-        "not_contactable": dict(sum((Counter(s["not_contactable"]) for s in stats), Counter())),
-        "eligible_pairs": sum(s["eligible_pairs"] for s in stats),
-        "customers_with_offers": sum(s["customers_with_offers"] for s in stats),
-        "valid_offers": len(offers),
-    }
+    out.stats = summed(stats) | {"valid_offers": len(offers)}
     return pd.concat(frames, ignore_index=True), out
+
+
+def summed(stats: list[dict]) -> dict:
+    """The statistics of batches of disjoint customers as one: counts added, and the counts by
+    reason (dicts) added per reason."""
+    return {
+        key: dict(sum((Counter(s[key]) for s in stats), Counter())) if isinstance(stats[0][key], dict)
+        else sum(s[key] for s in stats)
+        for key in stats[0]
+    }
 
 
 def rank_customers(

@@ -15,6 +15,7 @@
     day's values then held until the next such day, which gives the dense customer ×
     date grid; (4) the scores (macros/scores.sql).
 #}
+{%- set short_window_days = 30 -%}
 {%- set lookback_days = 90 -%}
 {%- set is_nps = "activity_type = 'survey_nps'" -%}
 {%- set is_engagement = engagement_weight('activity_type') ~ " > 0" -%}
@@ -165,9 +166,7 @@ baseline as (
 -- the days with activity of the customers known by the end
 activity_days as (
 
-    select
-        daily_activity.*,
-        customers.first_seen_date
+    select daily_activity.*
     from daily_activity
     inner join customers
         on daily_activity.customer_id = customers.customer_id
@@ -182,7 +181,6 @@ output_starts as (
 
     select
         customers.customer_id,
-        customers.first_seen_date,
         greatest(bounds.window_start, customers.first_seen_date) as output_start
     from customers
     cross join bounds
@@ -199,12 +197,11 @@ value_changes as (
 
     select customer_id, date, true as is_activity from activity_days
     union all
-    select customer_id, cast({{ dbt.dateadd('day', 30, 'date') }} as date) as date, false as is_activity
+    {%- for days in [short_window_days, lookback_days] %}
+    select customer_id, cast({{ dbt.dateadd('day', days, 'date') }} as date) as date, false as is_activity
     from activity_days
     union all
-    select customer_id, cast({{ dbt.dateadd('day', lookback_days, 'date') }} as date) as date, false as is_activity
-    from activity_days
-    union all
+    {%- endfor %}
     select customer_id, output_start as date, false as is_activity from output_starts
 
 ),
@@ -217,7 +214,6 @@ change_days as (
 
     select distinct
         value_changes.customer_id,
-        output_starts.first_seen_date,
         value_changes.date,
         value_changes.date >= output_starts.output_start as is_output_day
     from value_changes
@@ -250,7 +246,6 @@ days as (
 
     select
         change_days.customer_id,
-        change_days.first_seen_date,
         change_days.date,
         change_days.is_output_day,
         {{- activity_columns }}
@@ -275,7 +270,6 @@ rolling as (
 
     select
         customer_id,
-        first_seen_date,
         date as change_date,
         lead(date) over (partition by customer_id order by day_number) as next_change_date,
         is_output_day,
@@ -310,8 +304,8 @@ rolling as (
         sum(mrr_change_cents) over running as mrr_change_cents
     from numbered_days
     window
-        last_30_days as (partition by customer_id order by day_number range between 29 preceding and current row),
-        last_90_days as (partition by customer_id order by day_number range between 89 preceding and current row),
+        last_30_days as (partition by customer_id order by day_number range between {{ short_window_days - 1 }} preceding and current row),
+        last_90_days as (partition by customer_id order by day_number range between {{ lookback_days - 1 }} preceding and current row),
         running as (partition by customer_id order by day_number rows between unbounded preceding and current row)
 
 ),
