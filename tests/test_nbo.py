@@ -298,11 +298,10 @@ def test_output_table_is_documented_with_the_columns_it_is_created_with():
     assert {c["name"]: c["data_type"].upper() for c in table["columns"]} == OFFERS_COLUMNS
 
 
-def test_a_model_is_served_only_when_it_predicts_acceptance_better_than_the_offer_rates():
-    from ml.nbo.propensity import CUSTOMER_FEATURES, train
+def _learnable_examples(rng: np.random.Generator, n: int = 6000) -> pd.DataFrame:
+    """Cross-sell exposures whose acceptance grows with the share of the offer's category."""
+    from ml.nbo.propensity import CUSTOMER_FEATURES
 
-    rng = np.random.default_rng(3)
-    n = 6000
     offers = CATALOG[CATALOG["offer_type"] == "cross_sell"].reset_index(drop=True)
     pick = rng.integers(0, len(offers), n)
     share = rng.random(n)
@@ -325,12 +324,32 @@ def test_a_model_is_served_only_when_it_predicts_acceptance_better_than_the_offe
         second_viewed_category_share=0.0,
     )
     examples["accepted"] = rng.random(n) < 0.02 + 0.3 * share
+    return examples
+
+
+def test_a_model_is_served_only_when_it_predicts_acceptance_better_than_the_offer_rates():
+    from ml.nbo.propensity import train
+
+    rng = np.random.default_rng(3)
+    examples = _learnable_examples(rng)
     model = train(examples, CATALOG, RULES.model)
     assert model.kind in ("logistic_regression", "gradient_boosting")
     assert model.metrics[f"{model.kind}_holdout_auc"] > model.metrics["offer_rates_holdout_auc"] + 0.1
     # noise alone: nothing beats the offers' own rates, which are then served
-    examples["accepted"] = rng.random(n) < 0.1
+    examples["accepted"] = rng.random(len(examples)) < 0.1
     assert train(examples, CATALOG, RULES.model).kind == "rates"
+
+
+def test_customers_with_no_eligible_offer_get_none_from_a_fitted_model():
+    from ml.nbo.propensity import train
+    from ml.nbo.run import rank_customers
+
+    model = train(_learnable_examples(np.random.default_rng(3)), CATALOG, RULES.model)
+    assert model.model is not None
+    # a batch (or day) in which nobody may be contacted: no pairs to score
+    customers = pd.DataFrame([customer("C1", marketing_opt_in=False), customer("C2", unsubscribed=True)])
+    frame, stats = rank_customers(customers, valid_offers(CATALOG, DAY), model, RULES, DAY)
+    assert frame.empty and stats["contactable"] == 0 and stats["eligible_pairs"] == 0
 
 
 def _rates_examples(n: int, last_day: dt.date) -> pd.DataFrame:

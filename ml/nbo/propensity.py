@@ -58,7 +58,7 @@ class PropensityModel:
 
     def predict(self, pairs: pd.DataFrame) -> np.ndarray:
         """P(accept) for candidate rows (customer features + offer columns)."""
-        if self.model is None:
+        if self.model is None or pairs.empty:  # scikit-learn refuses to predict for no rows
             return pairs["offer_id"].map(self.rates).fillna(PRIOR_RATE).to_numpy(dtype=float)
         return self.model.predict_proba(design_matrix(pairs, self))[:, 1]
 
