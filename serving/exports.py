@@ -59,8 +59,10 @@ def write_exports(
                 base, table_reach = None, Reach()
             else:
                 table_reach = reach[t]
+            # In partition order: rows scattered over hundreds of open partitions (a first publish
+            # of a year, in a table stored by customer) took half again as long as sorting first.
             con.execute(
-                f"COPY ({query} WHERE {table_reach.predicate(partition)}) TO '{target}' "
+                f"COPY ({query} WHERE {table_reach.predicate(partition)} ORDER BY {partition}) TO '{target}' "
                 f"(FORMAT parquet, PARTITION_BY ({partition}))"
             )
             target.mkdir(exist_ok=True)  # no row in reach writes no directory
