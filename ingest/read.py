@@ -145,12 +145,42 @@ def _unparseable_text_file(data: bytes, reason: str, wanted: list[str], header: 
     return ReadResult(_rejected_lines(lines, 1, reason, wanted), [])
 
 
+# What bytes.strip() removes: a line of only these is blank; any other character makes it a row.
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
+
+
 def read_jsonl(path: Path, wanted: list[str]) -> ReadResult:
-    raw_lines = path.read_bytes().split(b"\n")
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _read_jsonl_lines(data)
+    lines = _lines(data)
+    kept = pc.not_equal(pc.utf8_length(pc.utf8_trim(lines, characters=_ASCII_WHITESPACE)), 0)
+    texts = lines.filter(kept)
+    numbers = np.flatnonzero(kept.to_numpy(zero_copy_only=False)) + 1
+    return _jsonl_result(texts, numbers, texts, None)
+
+
+def _lines(data: bytes) -> pa.Array:
+    """The lines of valid UTF-8 text (split at each newline byte, which no multi-byte character
+    contains) as one Arrow array, built from the bytes: one Python string per line, then Arrow's
+    conversion of them, took 0.8 s for the 485,000 lines of a day of e-mail events."""
+    buf = np.frombuffer(data, np.uint8)
+    newlines = np.flatnonzero(buf == ord("\n"))
+    starts = np.r_[0, newlines + 1]
+    # Line i starts after i newlines, which the values leave out.
+    offsets = np.r_[starts - np.arange(len(starts)), len(buf) - len(newlines)].astype(np.int64)
+    values = np.delete(buf, newlines)
+    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(values)).cast(pa.string())
+
+
+def _read_jsonl_lines(data: bytes) -> ReadResult:
+    """Line by line, for a file that is not all UTF-8: the lines that are not get the reason."""
     texts: list[str] = []
     errors: list[str | None] = []
     numbers: list[int] = []
-    for i, line in enumerate(raw_lines, start=1):
+    for i, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         numbers.append(i)
@@ -160,11 +190,12 @@ def read_jsonl(path: Path, wanted: list[str]) -> ReadResult:
         except UnicodeDecodeError as exc:
             texts.append(line.decode("utf-8", errors="replace"))
             errors.append(f"invalid UTF-8 ({exc.reason} at byte {exc.start})")
-    n = len(texts)
+    return _jsonl_result(pa.array(texts, pa.string()), numbers, texts, errors)
+
+
+def _jsonl_result(texts: pa.Array, numbers, raw, errors) -> ReadResult:
     # JSON parsing and field extraction happen in DuckDB (json_extract_string), vectorised.
-    return ReadResult(
-        _text_table({"_json": pa.array(texts, pa.string())}, n, numbers, texts, errors), ["_json"]
-    )
+    return ReadResult(_text_table({"_json": texts}, len(texts), numbers, raw, errors), ["_json"])
 
 
 def read_parquet(path: Path, wanted: list[str]) -> ReadResult:

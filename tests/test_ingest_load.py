@@ -77,6 +77,19 @@ def test_jsonl_line_that_is_not_json_and_disallowed_value_are_rejected(con, tmp_
     ]
 
 
+def test_jsonl_blank_lines_are_skipped_and_counted_in_row_numbers(con, tmp_path):
+    event = '{"event_id":"%s","contact_id":"C1","campaign_id":"k","event_type":"open","event_at":"2026-01-05 10:00:00"}'
+    # CRLF endings, a line of tabs and spaces (blank), a line of a no-break space (not blank: a
+    # row, rejected), and a name with multi-byte characters
+    body = (event % "e1") + "\r\n\t \r\n\u00a0\n" + (event % "é中😀") + "\n\n"
+    _write(tmp_path, "marketing", "email_events", DAY, "jsonl", body.encode())
+    r = _load(con, tmp_path, "marketing", "email_events")
+    assert (r.rows_landed, r.rows_loaded, r.rows_rejected) == (3, 2, 1)
+    assert _rejects(con) == [(3, "line is not a JSON object")]
+    loaded = con.execute("SELECT _row_number, event_id FROM raw.marketing__email_events ORDER BY 1").fetchall()
+    assert loaded == [(1, "e1"), (4, "é中😀")]
+
+
 def test_invalid_utf8_line_is_rejected_not_fatal(con, tmp_path):
     good = b'{"event_id":"e1","contact_id":"C1","campaign_id":"k","event_type":"open","event_at":"2026-01-05 10:00:00"}'
     _write(tmp_path, "marketing", "email_events", DAY, "jsonl", good + b"\n" + b'{"event_id":"\xff\xfe"}\n')
