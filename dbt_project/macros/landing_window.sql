@@ -30,6 +30,14 @@
     cast('{{ _window_var('max_date') }}' as date)
 {%- endmacro %}
 
+{# The number of landing days in the window, at compile time: a model may take another way
+   to the same rows for a night than for a backfill of months. #}
+{% macro window_days() -%}
+    {%- set start = modules.datetime.date.fromisoformat(_window_var('min_date')) -%}
+    {%- set end = modules.datetime.date.fromisoformat(_window_var('max_date')) -%}
+    {{ return((end - start).days) }}
+{%- endmacro %}
+
 {# The last landing day inside the window (inclusive). #}
 {% macro window_last_day() -%}
     {{ dbt.dateadd('day', -1, window_end()) }}
