@@ -11,6 +11,21 @@
 {#- A run of at most this many days looks its lookback values up for its own days; a longer
     one (a backfill) computes them with window functions over every day of the lookback -#}
 {%- set lookup_max_days = 7 -%}
+{#- trailing sums of recent_activity: (feature, column, first and last day counted, in days
+    before the as_of day), and metrics of an earlier day: (feature, column, days before) -#}
+{%- set trailing_sums = [
+    ('actions_14d', 'actions', 13, 0),
+    ('actions_prior_14d', 'actions', 27, 14),
+    ('cancel_signals_30d', 'cancel_signals', 29, 0),
+] -%}
+{%- set trailing_days = trailing_sums | map(attribute=2) | max -%}
+{%- set earlier_metrics = [
+    ('engagement_points_prev_30d', 'engagement_points_30d', 30),
+    ('engagement_points_prev_60d', 'engagement_points_30d', 60),
+    ('engagement_points_prev_90d', 'engagement_points_30d', 90),
+    ('experience_score_30d_ago', 'experience_score', 30),
+    ('mrr_90d_ago', 'current_mrr', 90),
+] -%}
 
 with
 
@@ -43,7 +58,7 @@ recent_activity as (
         ) as cancel_signals
     from {{ ref('fct_customer_activity') }}
     where customer_id is not null
-      and known_date >= {{ dbt.dateadd('day', -29, window_start()) }}
+      and known_date >= {{ dbt.dateadd('day', -trailing_days, window_start()) }}
       and {{ landed_before_window_end('landed_date') }}
     group by customer_id, known_date
 
@@ -55,15 +70,15 @@ recent_activity as (
 -- trailing actions, looked up for the window's days. The window functions below sort the
 -- 91 dense days before a night for the one row written per customer (a million customers
 -- with 90 days of history: 31 s, against 5 s).
-{%- for days in [30, 60, 90] %}
+{%- for days in earlier_metrics | map(attribute=2) | unique %}
 metrics_{{ days }}d_before as (
 
     select
         customer_id,
         cast({{ dbt.dateadd('day', days, 'date') }} as date) as date,
-        engagement_points_30d,
-        experience_score,
-        current_mrr
+        {%- for column in earlier_metrics | map(attribute=1) | unique %}
+        {{ column }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from {{ ref('customer_daily_metrics') }}
     where date >= {{ dbt.dateadd('day', -days, window_start()) }}
       and date < {{ dbt.dateadd('day', -days, window_end()) }}
@@ -80,7 +95,7 @@ counted_activity as (
     inner join {{ ref('customer_daily_metrics') }} known_days
         on known_days.customer_id = recent_activity.customer_id
         and known_days.date = recent_activity.known_date
-    where known_days.date >= {{ dbt.dateadd('day', -29, window_start()) }}
+    where known_days.date >= {{ dbt.dateadd('day', -trailing_days, window_start()) }}
       and {{ landed_before_window_end('known_days.date') }}
 
 ),
@@ -90,17 +105,16 @@ trailing_activity as (
     select
         metrics.customer_id,
         metrics.date,
-        sum(case when counted_activity.known_date >= {{ dbt.dateadd('day', -13, 'metrics.date') }}
-            then counted_activity.actions else 0 end) as actions_14d,
-        sum(case when counted_activity.known_date <= {{ dbt.dateadd('day', -14, 'metrics.date') }}
-            and counted_activity.known_date >= {{ dbt.dateadd('day', -27, 'metrics.date') }}
-            then counted_activity.actions else 0 end) as actions_prior_14d,
-        sum(counted_activity.cancel_signals) as cancel_signals_30d
+        {%- for name, column, first, last in trailing_sums %}
+        sum(case when counted_activity.known_date >= {{ dbt.dateadd('day', -first, 'metrics.date') }}
+            and counted_activity.known_date <= {{ dbt.dateadd('day', -last, 'metrics.date') }}
+            then counted_activity.{{ column }} else 0 end) as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from metrics
     inner join counted_activity
         on counted_activity.customer_id = metrics.customer_id
         and counted_activity.known_date <= metrics.date
-        and counted_activity.known_date >= {{ dbt.dateadd('day', -29, 'metrics.date') }}
+        and counted_activity.known_date >= {{ dbt.dateadd('day', -trailing_days, 'metrics.date') }}
     group by metrics.customer_id, metrics.date
 
 ),
@@ -110,19 +124,17 @@ lookback as (
     select
         metrics.customer_id,
         metrics.date,
-        cast(coalesce(trailing_activity.actions_14d, 0) as {{ dbt.type_int() }}) as actions_14d,
-        cast(trailing_activity.actions_prior_14d as {{ dbt.type_int() }}) as actions_prior_14d,
-        cast(coalesce(trailing_activity.cancel_signals_30d, 0) as {{ dbt.type_int() }}) as cancel_signals_30d,
-        metrics_30d_before.engagement_points_30d as engagement_points_prev_30d,
-        metrics_60d_before.engagement_points_30d as engagement_points_prev_60d,
-        metrics_90d_before.engagement_points_30d as engagement_points_prev_90d,
-        metrics_30d_before.experience_score as experience_score_30d_ago,
-        metrics_90d_before.current_mrr as mrr_90d_ago
+        {%- for name, column, first, last in trailing_sums %}
+        cast(coalesce(trailing_activity.{{ name }}, 0) as {{ dbt.type_int() }}) as {{ name }},
+        {%- endfor %}
+        {%- for name, column, days in earlier_metrics %}
+        metrics_{{ days }}d_before.{{ column }} as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
     from metrics
     left join trailing_activity
         on trailing_activity.customer_id = metrics.customer_id
         and trailing_activity.date = metrics.date
-    {%- for days in [30, 60, 90] %}
+    {%- for days in earlier_metrics | map(attribute=2) | unique %}
     left join metrics_{{ days }}d_before
         on metrics_{{ days }}d_before.customer_id = metrics.customer_id
         and metrics_{{ days }}d_before.date = metrics.date
@@ -156,20 +168,13 @@ lookback as (
             history.date,
             {#- integers: DuckDB sums into 128-bit integers, which took nearly half of the time to
                 write this table in a backfill -#}
-            {%- for name, column, frame in [
-                ('actions_14d', 'actions', 'last_14_days'),
-                ('actions_prior_14d', 'actions', 'the_14_days_before'),
-                ('cancel_signals_30d', 'cancel_signals', 'last_30_days'),
-            ] %}
-            cast(sum(coalesce(recent_activity.{{ column }}, 0)) over {{ frame }} as {{ dbt.type_int() }}) as {{ name }},
+            {%- for name, column, first, last in trailing_sums %}
+            cast(sum(coalesce(recent_activity.{{ column }}, 0)) over (
+                partition by history.customer_id order by history.date
+                rows between {{ first }} preceding and {{ last ~ ' preceding' if last else 'current row' }}
+            ) as {{ dbt.type_int() }}) as {{ name }},
             {%- endfor %}
-            {%- for name, column, days in [
-                ('engagement_points_prev_30d', 'engagement_points_30d', 30),
-                ('engagement_points_prev_60d', 'engagement_points_30d', 60),
-                ('engagement_points_prev_90d', 'engagement_points_30d', 90),
-                ('experience_score_30d_ago', 'experience_score', 30),
-                ('mrr_90d_ago', 'current_mrr', 90),
-            ] %}
+            {%- for name, column, days in earlier_metrics %}
             case when lag(history.date, {{ days }}) over per_customer = {{ dbt.dateadd('day', -days, 'history.date') }}
                 then lag(history.{{ column }}, {{ days }}) over per_customer end as {{ name }}
             {%- if not loop.last %},{% endif %}
@@ -178,13 +183,7 @@ lookback as (
         left join recent_activity
             on recent_activity.customer_id = history.customer_id
             and recent_activity.known_date = history.date
-        window
-            per_customer as (partition by history.customer_id order by history.date),
-            last_14_days as (partition by history.customer_id order by history.date rows between 13 preceding and current row),
-            the_14_days_before as (
-                partition by history.customer_id order by history.date rows between 27 preceding and 14 preceding
-            ),
-            last_30_days as (partition by history.customer_id order by history.date rows between 29 preceding and current row)
+        window per_customer as (partition by history.customer_id order by history.date)
     ) windowed
     where {{ in_landing_window('date') }}
 

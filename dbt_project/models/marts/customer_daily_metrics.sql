@@ -234,6 +234,16 @@ output_starts as (
     ('engagement_points_30d', 'engagement_points', 30),
     ('engagement_points_90d', 'engagement_points', 90),
 ] %}
+{#- running state over every activity day up to a day, the baseline before the lookback added later -#}
+{%- set running_totals = [
+    ('last_purchase_date', 'max(last_purchase_date)'),
+    ('last_engagement_date', 'max(last_engagement_date)'),
+    ('last_nps_key', 'max(last_nps_key)'),
+    ('open_tickets_change', 'sum(tickets_opened - tickets_resolved)'),
+    ('subscriptions_started', 'sum(subscriptions_started)'),
+    ('active_subscriptions_change', 'sum(subscriptions_started - subscriptions_cancelled)'),
+    ('mrr_change_cents', 'sum(mrr_change_cents)'),
+] %}
 
 {%- if window_days() <= lookup_max_days %}
 
@@ -259,21 +269,23 @@ output_days as (
 
 ),
 
+-- every activity day up to each output day; an output day without one gets a row of zeros
+-- (activity_columns), so that every output day has its sums
 activity_up_to_output_days as (
 
     select
+        output_days.customer_id,
         output_days.date as output_date,
-        activity_days.customer_id,
         activity_days.date,
         {{- activity_columns }}
     from output_days
-    inner join activity_days
+    left join activity_days
         on activity_days.customer_id = output_days.customer_id
         and activity_days.date <= output_days.date
 
 ),
 
-totals_up_to_output_days as (
+rolling as (
 
     select
         customer_id,
@@ -282,39 +294,13 @@ totals_up_to_output_days as (
         sum(case when date >= {{ dbt.dateadd('day', -(days - 1), 'output_date') }} then {{ column }} else 0 end)
             as {{ name }},
         {%- endfor %}
-        max(last_purchase_date) as last_purchase_date,
-        max(last_engagement_date) as last_engagement_date,
-        max(last_nps_key) as last_nps_key,
-        sum(tickets_opened - tickets_resolved) as open_tickets_change,
-        sum(subscriptions_started) as subscriptions_started,
-        sum(subscriptions_started - subscriptions_cancelled) as active_subscriptions_change,
+        {%- for name, aggregate in running_totals %}
+        {{ aggregate }} as {{ name }},
+        {%- endfor %}
         sum(case when date < output_date then subscriptions_started - subscriptions_cancelled else 0 end)
-            as active_subscriptions_change_at_day_start,
-        sum(mrr_change_cents) as mrr_change_cents
+            as active_subscriptions_change_at_day_start
     from activity_up_to_output_days
     group by customer_id, output_date
-
-),
-
-rolling as (
-
-    select
-        output_days.customer_id,
-        output_days.date,
-        {%- for name, column, days in rolling_sums %}
-        coalesce(totals.{{ name }}, 0) as {{ name }},
-        {%- endfor %}
-        totals.last_purchase_date,
-        totals.last_engagement_date,
-        totals.last_nps_key,
-        {%- for name in ['open_tickets_change', 'subscriptions_started', 'active_subscriptions_change',
-                         'active_subscriptions_change_at_day_start', 'mrr_change_cents'] %}
-        coalesce(totals.{{ name }}, 0) as {{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from output_days
-    left join totals_up_to_output_days totals
-        on totals.customer_id = output_days.customer_id
-        and totals.date = output_days.date
 
 ),
 
@@ -390,15 +376,11 @@ rolling as (
         {%- for name, column, days in rolling_sums %}
         sum({{ column }}) over last_{{ days }}_days as {{ name }},
         {%- endfor %}
-        max(last_purchase_date) over running as last_purchase_date,
-        max(last_engagement_date) over running as last_engagement_date,
-        max(last_nps_key) over running as last_nps_key,
-        sum(tickets_opened - tickets_resolved) over running as open_tickets_change,
-        sum(subscriptions_started) over running as subscriptions_started,
-        sum(subscriptions_started - subscriptions_cancelled) over running as active_subscriptions_change,
+        {%- for name, aggregate in running_totals %}
+        {{ aggregate }} over running as {{ name }},
+        {%- endfor %}
         sum(subscriptions_started - subscriptions_cancelled) over running
-            - (subscriptions_started - subscriptions_cancelled) as active_subscriptions_change_at_day_start,
-        sum(mrr_change_cents) over running as mrr_change_cents
+            - (subscriptions_started - subscriptions_cancelled) as active_subscriptions_change_at_day_start
     from numbered_days
     window
         last_30_days as (partition by customer_id order by day_number range between {{ short_window_days - 1 }} preceding and current row),
