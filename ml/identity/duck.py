@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,11 @@ def connect(limits: DuckLimits | None = None) -> duckdb.DuckDBPyConnection:
     con.execute(f"SET temp_directory = '{spill.as_posix()}'")
     con.execute(f"SET threads = {int(limits.threads)}")
     return con
+
+
+def load_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """`frame` copied into table `name`: each scan of a registered frame converts its string
+    columns again (about a second per scan at two million records), a table's scans do not."""
+    con.register(f"_{name}_frame", frame)
+    con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}_frame")
+    con.unregister(f"_{name}_frame")

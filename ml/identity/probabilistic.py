@@ -17,7 +17,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from ml.identity.duck import DuckLimits, connect
+from ml.identity.duck import DuckLimits, connect, load_table
 from ml.identity.rules import ProbabilisticConfig
 
 log = logging.getLogger(__name__)
@@ -158,9 +158,8 @@ def score_pairs(
 
     con = connect(limits)
     try:
-        con.register("_blocking_input", df)
-        blocks, skipped, _ = affordable_blocks(con, "_blocking_input", cfg.max_comparisons)
-        con.unregister("_blocking_input")
+        load_table(con, "match_input", df)
+        blocks, skipped, _ = affordable_blocks(con, "match_input", cfg.max_comparisons)
         skipped_names = ["+".join(cols) for cols in skipped]
         if not blocks:  # splink would score the full cartesian product
             return NO_PAIRS.copy(), skipped_names, model
@@ -170,7 +169,8 @@ def score_pairs(
             model = train_model(frame[part], det_cluster[part], cfg, api)
         # This run's blocking: what the ceiling allows today, whatever the model was trained with.
         settings = model | {"blocking_rules_to_generate_predictions": _prediction_blocks(blocks)}
-        linker = Linker(api.register(df), settings)
+        # splink reads the table this connection holds; another engine's API gets the frame
+        linker = Linker(api.register("match_input" if db_api is None else df), settings)
         pairs = linker.inference.predict(threshold_match_probability=cfg.review_floor).as_pandas_dataframe()
     finally:
         con.close()

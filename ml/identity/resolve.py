@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ml.identity.clusters import constrained_clusters
-from ml.identity.duck import connect
+from ml.identity.duck import connect, load_table
 from ml.identity.model_store import StoredModel, stored_model
 from ml.identity.probabilistic import NO_PAIRS, score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
@@ -112,7 +112,7 @@ def resolve_frame(
 
     con = connect(cfg.duckdb)
     try:
-        con.register("match_records", frame)
+        load_table(con, "match_records", frame)
         det = rule_pairs(con, cfg)
         det["match_probability"] = 1.0
         det["match_weight"] = np.nan
