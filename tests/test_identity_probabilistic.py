@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import duckdb
 import numpy as np
 import pandas as pd
 
+from ml.identity.probabilistic import _domain
 from ml.identity.resolve import resolve_frame
 from ml.identity.rules import ProbabilisticConfig, RuleConfig
 
@@ -80,6 +82,27 @@ def test_probabilistic_pass_is_deterministic():
     again = resolve_frame(records.sample(frac=1, random_state=1), None, CFG)
     pd.testing.assert_frame_equal(first.resolved, again.resolved)
     pd.testing.assert_frame_equal(first.pairs, again.pairs)
+
+
+def test_the_domain_typo_level_measures_domains_as_the_whole_addresses():
+    """The level compares the domains behind a shared local part: the same distance as the
+    whole addresses', edits at the '@', transpositions and a domain left empty included."""
+    rng = np.random.default_rng(5)
+    alphabet = list("ab.@-é")
+    domains = ["gmail.com", "gmial.com", "mgail.com", "gmail.co", "", "g", "b@c.org", "yahoo.com", "ab.ba"]
+    domains += ["".join(rng.choice(alphabet, rng.integers(0, 8))) for _ in range(300)]
+    left, right = rng.choice(domains, 2000), rng.choice(domains, 2000)
+    users = rng.choice(["jo", "a.b", "é", "x-y.z"], 2000)
+    pairs = pd.DataFrame({"email_user_l": users, "email_user_r": users,
+                          "email_normalized_l": users + "@" + left, "email_normalized_r": users + "@" + right})
+    con = duckdb.connect()
+    con.register("pairs", pairs)
+    whole, domain = con.execute(
+        f"SELECT damerau_levenshtein(email_normalized_l, email_normalized_r), "
+        f"damerau_levenshtein({_domain('l')}, {_domain('r')}) FROM pairs"
+    ).fetchnumpy().values()
+    assert (whole == domain).all()
+    assert (whole <= 2).sum() > 100 and (whole > 2).sum() > 100
 
 
 def test_the_nights_of_a_week_score_with_the_model_of_its_retraining_day(tmp_path):

@@ -33,6 +33,13 @@ PREDICT_BLOCKS = [
 TRAINING_BLOCKS = [("email_normalized",), ("phone_normalized",)]
 
 
+def _domain(side: str) -> str:
+    """SQL: an address after its local part and '@'. Behind the same local part, domains are as
+    many edits apart as the addresses (a common prefix changes no edit distance) and, a fifth as
+    long, are five times cheaper to compare: the e-mail block brings millions of such pairs."""
+    return f"substr(email_normalized_{side}, length(email_user_{side}) + 2)"
+
+
 def _email_comparison():
     """Exact (term-frequency adjusted), or the same local part on a domain a typo away (gmial.com).
 
@@ -48,7 +55,7 @@ def _email_comparison():
             cll.NullLevel("email_normalized"),
             cll.ExactMatchLevel("email_normalized").configure(tf_adjustment_column="email_normalized"),
             cll.CustomLevel(
-                "email_user_l = email_user_r AND damerau_levenshtein(email_normalized_l, email_normalized_r) <= 2",
+                f"email_user_l = email_user_r AND damerau_levenshtein({_domain('l')}, {_domain('r')}) <= 2",
                 label_for_charts="Same local part, domain typo",
             ),
             cll.ElseLevel(),
