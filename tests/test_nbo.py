@@ -352,6 +352,17 @@ def test_customers_with_no_eligible_offer_get_none_from_a_fitted_model():
     assert frame.empty and stats["contactable"] == 0 and stats["eligible_pairs"] == 0
 
 
+def test_a_fitted_model_scores_pairs_in_chunks_as_all_at_once(monkeypatch):
+    from ml.nbo import propensity
+
+    examples = _learnable_examples(np.random.default_rng(4))
+    model = propensity.train(examples, CATALOG, RULES.model)
+    assert model.model is not None
+    at_once = model.model.predict_proba(propensity.design_matrix(examples, model))[:, 1]
+    monkeypatch.setattr(propensity, "PREDICT_ROWS", 1000)  # six chunks, the last one short
+    np.testing.assert_array_equal(model.predict(examples), at_once)
+
+
 def _rates_examples(n: int, last_day: dt.date) -> pd.DataFrame:
     """n exposures of OFF-04, one a day up to last_day, each labelled a week later; every third accepted."""
     exposed = [last_day - dt.timedelta(days=i) for i in range(n)]
