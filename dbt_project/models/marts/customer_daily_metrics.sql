@@ -14,15 +14,15 @@
     seeded with a baseline aggregated from everything known before the lookback, each
     day's values then held until the next such day, which gives the dense customer ×
     date grid; (4) the scores (macros/scores.sql). A one-day run (a night) takes a
-    shorter way to the same values for (2) and (3): each output day's sums and totals are
+    shorter way to the same values for (1) to (3): each output day's sums and totals are
     aggregated from the activities up to it.
 #}
 {%- set short_window_days = 30 -%}
 {%- set lookback_days = 90 -%}
-{#- a run of at most this many days aggregates each output day's values directly (step 2, 3):
-    each output day joins every activity day of its lookback, and 7 days at a million
-    customers ran out of DuckDB's 6 GB -#}
-{%- set lookup_max_days = 1 -%}
+{#- a one-day run (a night) aggregates its output day's values directly (steps 1 to 3): each
+    output day joins every activity of its lookback, and 7 days of that at a million customers
+    ran out of DuckDB's 6 GB -#}
+{%- set is_night = window_days() <= 1 -%}
 {%- set is_nps = "activity_type = 'survey_nps'" -%}
 {%- set is_engagement = engagement_weight('activity_type') ~ " > 0" -%}
 {#- operational activities (e-mails sent, invoices, ...: a third of all rows) count in none
@@ -133,6 +133,9 @@ day_offsets as (
     ('last_nps_key', "case when " ~ is_nps ~ " then " ~ epoch_seconds('activity_at') ~ " * 100 + cast(score as "
         ~ dbt.type_bigint() ~ ") end"),
 ] %}
+{%- set aggregates = {} %}
+{%- for name, expression in counts + amounts %}{% do aggregates.update({name: 'sum(' ~ expression ~ ')'}) %}{% endfor %}
+{%- for name, expression in latest %}{% do aggregates.update({name: 'max(' ~ expression ~ ')'}) %}{% endfor %}
 
 -- the activities that count in the metrics, of the lookback and the window
 lookback_activities as (
@@ -147,53 +150,22 @@ lookback_activities as (
 
 ),
 
--- (1) one row per customer and day the platform learnt something
-daily_activity as (
-
-    select
-        customer_id,
-        known_date as date,
-        {%- for name, expression in counts + amounts %}
-        sum({{ expression }}) as {{ name }},
-        {%- endfor %}
-        {%- for name, expression in latest %}
-        max({{ expression }}) as {{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from lookback_activities
-    group by customer_id, known_date
-
-),
+{%- set running_state = ['tickets_opened', 'tickets_resolved', 'subscriptions_started', 'subscriptions_cancelled',
+                         'mrr_change_cents', 'last_purchase_date', 'last_engagement_date', 'last_nps_key'] %}
 
 -- running state known before the lookback starts (empty on a full build)
-{%- set running_state = ['tickets_opened', 'tickets_resolved', 'subscriptions_started', 'subscriptions_cancelled',
-                         'mrr_change_cents'] %}
 baseline as (
 
     select
         activities.customer_id,
-        {%- for name, expression in counts + amounts if name in running_state %}
-        sum({{ expression }}) as {{ name }},
-        {%- endfor %}
-        {%- for name, expression in latest %}
-        max({{ expression }}) as {{ name }}{{ ',' if not loop.last }}
+        {%- for name, aggregate in aggregates.items() if name in running_state %}
+        {{ aggregate }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from activities
     cross join bounds
     where activities.known_date < bounds.lookback_start
       and {{ counts_in_metrics }}
     group by activities.customer_id
-
-),
-
--- the days with activity of the customers known by the end
-activity_days as (
-
-    select daily_activity.*
-    from daily_activity
-    inner join customers
-        on daily_activity.customer_id = customers.customer_id
-    cross join bounds
-    where customers.first_seen_date <= bounds.grid_end
 
 ),
 
@@ -211,10 +183,10 @@ output_starts as (
 
 ),
 
-{#- a row's activity columns from either source, zero where it has none -#}
-{%- set activity_columns = {} %}
-{%- for source in ['activity_days', 'activity_rows'] %}
-{%- set columns %}
+{#- a row's activity columns, zero where it has none: of its activities on a night, of its
+    activity days in a backfill -#}
+{%- set source = 'activity_rows' if is_night else 'activity_days' %}
+{%- set activity_columns %}
         {%- for column, _ in counts %}
         cast(coalesce({{ source }}.{{ column }}, 0) as {{ dbt.type_bigint() }}) as {{ column }},
         {%- endfor %}
@@ -225,8 +197,6 @@ output_starts as (
         {{ source }}.{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
 {%- endset %}
-{%- do activity_columns.update({source: columns}) %}
-{%- endfor %}
 {%- set rolling_sums = [
     ('orders_30d', 'orders', 30),
     ('revenue_cents_30d', 'revenue_cents', 30),
@@ -260,7 +230,7 @@ output_starts as (
     ('mrr_change_cents', 'sum(mrr_change_cents)'),
 ] %}
 
-{%- if window_days() <= lookup_max_days %}
+{%- if is_night %}
 
 -- (2, 3) a night: each customer's rolling sums and running totals, aggregated from its
 -- activities up to the night. The window functions below give the same values, but sort
@@ -306,7 +276,7 @@ activity_up_to_output_days as (
         output_days.customer_id,
         output_days.date as output_date,
         activity_rows.date,
-        {{- activity_columns['activity_rows'] }}
+        {{- activity_columns }}
     from output_days
     left join activity_rows
         on activity_rows.customer_id = output_days.customer_id
@@ -334,6 +304,32 @@ rolling as (
 ),
 
 {%- else %}
+
+-- (1) one row per customer and day the platform learnt something
+daily_activity as (
+
+    select
+        customer_id,
+        known_date as date,
+        {%- for name, aggregate in aggregates.items() %}
+        {{ aggregate }} as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from lookback_activities
+    group by customer_id, known_date
+
+),
+
+-- the days with activity of the customers known by the end
+activity_days as (
+
+    select daily_activity.*
+    from daily_activity
+    inner join customers
+        on daily_activity.customer_id = customers.customer_id
+    cross join bounds
+    where customers.first_seen_date <= bounds.grid_end
+
+),
 
 -- the days on which a customer's values can differ from the day before's: days with
 -- activity, the days an activity leaves the 30- and 90-day windows, and the first output
@@ -377,7 +373,7 @@ days as (
         change_days.customer_id,
         change_days.date,
         change_days.is_output_day,
-        {{- activity_columns['activity_days'] }}
+        {{- activity_columns }}
     from change_days
     left join activity_days
         on change_days.customer_id = activity_days.customer_id
@@ -441,7 +437,7 @@ states as (
 
 ),
 
-{%- if window_days() <= lookup_max_days %}
+{%- if is_night %}
 
 -- the output days with their windows and state
 output_rows as (
