@@ -6,18 +6,18 @@ code, with term-frequency adjustments on names and e-mail (two "smith"s say less
 two blocking passes (same e-mail; same phone), so a re-run on the same records gives the
 same model. Prediction only scores pairs whose records the rules put
 in different clusters; the pairs the blocking rules generate are counted first and kept under
-a ceiling. splink gets its own capped in-memory DuckDB (ml/identity/duck.py): the warehouse
-file allows one writer and is held by the caller.
+a ceiling. splink runs in the resolution's capped in-memory DuckDB (ml/identity/duck.py),
+beside the records: the warehouse file allows one writer and is held by the caller.
 """
 
 from __future__ import annotations
 
 import logging
 
+import duckdb
 import numpy as np
 import pandas as pd
 
-from ml.identity.duck import DuckLimits, connect, load_table
 from ml.identity.rules import ProbabilisticConfig
 
 log = logging.getLogger(__name__)
@@ -144,15 +144,15 @@ def train_model(frame: pd.DataFrame, det_cluster: np.ndarray, cfg: Probabilistic
 
 
 def score_pairs(
-    frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig, limits: DuckLimits | None = None,
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, det_cluster: np.ndarray, cfg: ProbabilisticConfig,
     db_api=None, model: dict | None = None, training: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, list[str], dict | None]:
     """Pairs (l < r, rid positions) across deterministic clusters scoring at least cfg.review_floor,
     the blocking rules skipped for the comparison ceiling, and the model that scored them:
     `model` when given, else one trained on the records `training` selects (default all).
-    splink runs on `db_api` when given (the Spark engine's, spark_engine/identity.py), with the
-    same settings; else on the capped in-memory DuckDB, which always counts the blocks (one
-    GROUP BY per rule).
+    `con` holds `frame` as table match_records (ml/identity/resolve.py) and counts the blocks
+    (one GROUP BY per rule); splink runs on `db_api` when given (the Spark engine's,
+    spark_engine/identity.py), with the same settings, else on `con`.
 
     Columns: l, r, match_probability, match_weight.
     """
@@ -161,26 +161,27 @@ def score_pairs(
 
     for name in ("splink", "splink.internals"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    df = frame[MATCH_INPUT].assign(det_cluster=det_cluster)
-
-    con = connect(limits)
-    try:
-        load_table(con, "match_input", df)
-        blocks, skipped, _ = affordable_blocks(con, "match_input", cfg.max_comparisons)
-        skipped_names = ["+".join(cols) for cols in skipped]
-        if not blocks:  # splink would score the full cartesian product
-            return NO_PAIRS.copy(), skipped_names, model
-        api = db_api or DuckDBAPI(con)
-        if model is None:
-            part = slice(None) if training is None else training
-            model = train_model(frame[part], det_cluster[part], cfg, api)
-        # This run's blocking: what the ceiling allows today, whatever the model was trained with.
-        settings = model | {"blocking_rules_to_generate_predictions": _prediction_blocks(blocks)}
-        # splink reads the table this connection holds; another engine's API gets the frame
-        linker = Linker(api.register("match_input" if db_api is None else df), settings)
-        pairs = linker.inference.predict(threshold_match_probability=cfg.review_floor).as_pandas_dataframe()
-    finally:
-        con.close()
+    con.register("_det_clusters", pd.DataFrame({"rid": np.arange(det_cluster.size), "det_cluster": det_cluster}))
+    con.execute(
+        f"CREATE OR REPLACE TABLE match_input AS SELECT {', '.join(f'r.{c}' for c in MATCH_INPUT)}, d.det_cluster "
+        "FROM match_records r JOIN _det_clusters d ON d.rid = r.rid"
+    )
+    con.unregister("_det_clusters")
+    blocks, skipped, _ = affordable_blocks(con, "match_input", cfg.max_comparisons)
+    skipped_names = ["+".join(cols) for cols in skipped]
+    if not blocks:  # splink would score the full cartesian product
+        return NO_PAIRS.copy(), skipped_names, model
+    api = db_api or DuckDBAPI(con)
+    if model is None:
+        part = slice(None) if training is None else training
+        model = train_model(frame[part], det_cluster[part], cfg, api)
+    # This run's blocking: what the ceiling allows today, whatever the model was trained with.
+    settings = model | {"blocking_rules_to_generate_predictions": _prediction_blocks(blocks)}
+    # splink reads the table `con` holds; another engine's API gets the records as a frame
+    records = "match_input" if db_api is None else frame[MATCH_INPUT].assign(det_cluster=det_cluster)
+    pairs = Linker(api.register(records), settings).inference.predict(
+        threshold_match_probability=cfg.review_floor
+    ).as_pandas_dataframe()
     if pairs.empty:
         return NO_PAIRS.copy(), skipped_names, model
     left = np.minimum(pairs["rid_l"], pairs["rid_r"]).astype(np.int64)

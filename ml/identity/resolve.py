@@ -147,8 +147,8 @@ def resolve_frame(
                 # Too little history by the retraining day: each night learns from what there is
                 # until a retraining day has enough.
                 stored, training = None, None
-            scored, skipped_blocks, used = score_pairs(frame, det_labels, cfg.probabilistic, cfg.duckdb, splink_api,
-                                                       model, training)
+            scored, skipped_blocks, used = score_pairs(con, frame, det_labels, cfg.probabilistic, splink_api, model,
+                                                       training)
             if stored and used is not None:
                 model_day = stored.training_day
                 if model is None:

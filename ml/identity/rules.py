@@ -132,7 +132,7 @@ def name_conflict_sql(a: str, b: str, threshold: float) -> str:
 def rule_pairs(con: duckdb.DuckDBPyConnection, cfg: RuleConfig) -> pd.DataFrame:
     """Every pair of records (l < r) sharing a rule's value, with the name guard's verdict.
 
-    `con` has the matching frame registered as `match_records`. Columns: l, r, rule,
+    `con` holds the matching frame as table `match_records`. Columns: l, r, rule,
     name_conflict, phone_conflict (an e-mail pair whose phones disagree).
     """
     parts = []
