@@ -20,6 +20,24 @@ def refresh_window(first_day: str, last_day: str, full_refresh: bool, history_st
     return (min(history_start, first_day) if full_refresh else first_day), last_day
 
 
+def window_chunks(first_day: str, last_day: str, max_days: int) -> list[tuple[str, str]]:
+    """first_day..last_day split into consecutive inclusive ranges of at most max_days days, as
+    even as can be (a year of at most 75 days: five of 73, not four of 75 and one of 65)."""
+    start, end = dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
+    days = (end - start).days + 1
+    if days < 1 or max_days < 1:
+        raise ValueError(f"cannot split {first_day}..{last_day} into ranges of {max_days} days")
+    count = -(-days // max_days)
+    bounds = [start + dt.timedelta(days=days * i // count) for i in range(count + 1)]
+    return [(a.isoformat(), (b - dt.timedelta(days=1)).isoformat()) for a, b in zip(bounds, bounds[1:])]
+
+
+def chunk_days(customers: int, max_customer_days: int) -> int:
+    """The most landing days one dbt invocation of the marts takes: their daily tables grow with
+    customers x days, and so does the memory of building them."""
+    return max(1, max_customer_days // max(customers, 1))
+
+
 def churn_vars(churn: dict) -> dict[str, int]:
     """dbt vars of the churn label definitions, from the churn section of config/pipeline.yml."""
     return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}
@@ -41,8 +59,10 @@ def nbo_vars(rules: dict) -> dict[str, int]:
     }
 
 
-def build_args(dbt_vars: dict | None = None, full_refresh: bool = False) -> list[str]:
+def build_args(dbt_vars: dict | None = None, full_refresh: bool = False, selector: str | None = None) -> list[str]:
     args = ["build"]
+    if selector:
+        args += ["--selector", selector]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars, sort_keys=True)]
     if full_refresh:

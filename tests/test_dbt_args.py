@@ -1,8 +1,18 @@
+import datetime as dt
 import json
 
 import pytest
 
-from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, scored_days_vars, window_vars
+from orchestration.dbt_args import (
+    build_args,
+    chunk_days,
+    churn_vars,
+    nbo_vars,
+    refresh_window,
+    scored_days_vars,
+    window_chunks,
+    window_vars,
+)
 
 
 def test_window_is_half_open_over_landing_days():
@@ -20,6 +30,27 @@ def test_build_args():
     args = build_args(window_vars("2026-01-01", "2026-01-31"), full_refresh=True)
     assert args[0] == "build" and args[-1] == "--full-refresh"
     assert json.loads(args[args.index("--vars") + 1]) == {"min_date": "2026-01-01", "max_date": "2026-02-01"}
+    assert build_args(selector="marts_incremental")[:3] == ["build", "--selector", "marts_incremental"]
+
+
+def test_a_long_run_is_split_into_even_consecutive_windows():
+    year = window_chunks("2026-01-01", "2026-12-31", 75)
+    assert [(a, b) for a, b in year[:2]] == [("2026-01-01", "2026-03-14"), ("2026-03-15", "2026-05-26")]
+    assert len(year) == 5 and year[-1][1] == "2026-12-31"
+    lengths = [(dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days + 1 for a, b in year]
+    assert sum(lengths) == 365 and max(lengths) - min(lengths) <= 1
+    assert window_chunks("2026-01-01", "2026-01-01", 75) == [("2026-01-01", "2026-01-01")]
+    days = ["2026-01-01", "2026-01-02", "2026-01-03"]
+    assert window_chunks(days[0], days[-1], 1) == [(d, d) for d in days]
+    with pytest.raises(ValueError):
+        window_chunks("2026-01-02", "2026-01-01", 75)
+
+
+def test_window_length_follows_the_customers():
+    assert chunk_days(1_000_000, 75_000_000) == 75
+    assert chunk_days(100_000, 75_000_000) == 750  # a year in one invocation at 100k customers
+    assert chunk_days(0, 75_000_000) == 75_000_000  # no identity map yet: one invocation
+    assert chunk_days(200_000_000, 75_000_000) == 1
 
 
 def test_churn_vars_come_from_the_churn_config():

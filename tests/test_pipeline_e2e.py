@@ -281,7 +281,13 @@ def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline
     # them under the new ones, and company KPIs count such a customer as it was then.
     changed = _changed_customers()
     before = _checksums(changed)
-    _run(pipeline, _day(0), _day(DAYS - 1))
+    # built in three dbt windows, as a long backfill at a million customers is
+    customers = _query("SELECT count(DISTINCT customer_id) FROM identity.resolved_identities")[0][0]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(pipeline_config()["warehouse"], "max_customer_days_per_dbt_run", customers * -(-DAYS // 3))
+        result = _run(pipeline, _day(0), _day(DAYS - 1))
+    logged = [r.user_message for r in pipeline.all_logs(result.run_id)]
+    assert any("window 3 of 3" in m for m in logged) and not any("window 1 of 4" in m for m in logged)
     after = _checksums(changed)
     if changed:  # company-level counts of customers as they were then
         for table in ("cx_kpis_daily", "experience_engagement_bands"):

@@ -4,8 +4,11 @@ vars: the incremental models (event staging, the activity union, the window mart
 that window, the others are rebuilt.
 
 Each dbt invocation costs 10-20 s of start-up and parsing, which is why the marts are not
-split further by materialisation (docs/architecture.md). A failed dbt test fails the step
-(no retry: a test failure is not transient), so nothing downstream runs on bad data."""
+split further by materialisation (docs/architecture.md). A run longer than one invocation's
+memory allows (config/pipeline.yml max_customer_days_per_dbt_run) builds the incremental marts
+window by window first; the last window's invocation builds every mart and reports to Dagster.
+A failed dbt test fails the step (no retry: a test failure is not transient), so nothing
+downstream runs on bad data."""
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -24,7 +27,17 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from config.settings import offer_rules, partitions_start, pipeline_config
-from orchestration.dbt_args import build_args, churn_vars, nbo_vars, refresh_window, scored_days_vars, window_vars
+from ml.identity.resolve import RESOLVED_TABLE
+from orchestration.dbt_args import (
+    build_args,
+    chunk_days,
+    churn_vars,
+    nbo_vars,
+    refresh_window,
+    scored_days_vars,
+    window_chunks,
+    window_vars,
+)
 from orchestration.partitions import daily_partitions
 from orchestration.resources import Warehouse, dbt_project, on_spark, warehouse_path
 from orchestration.run_day import run_window
@@ -69,8 +82,7 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
     # Both steps of a run pass the same vars and share a target folder, so the second one reuses
     # the first one's parse (dbt re-parses the whole project when the vars differ from its last
     # parse in the target folder).
-    target_path = Path("target") / f"run-{context.run.run_id}"
-    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target_path)
+    invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=_target_path(context))
     events = list(invocation.stream())
     # Failed tests are the results most worth keeping: recorded before the step fails on them.
     record_validation(warehouse, _test_rows(context, events))
@@ -87,6 +99,34 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
             yield e
     if not invocation.is_successful():
         raise invocation.get_error()
+
+
+def _target_path(context: AssetExecutionContext) -> Path:
+    return Path("target") / f"run-{context.run.run_id}"
+
+
+def _run_dbt_window(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> None:
+    """A window of a long run before its last: dbt alone, its nodes reported by the last window's
+    invocation (which covers the run's partitions); a failure, a failed test included, fails the step."""
+    warehouse_path()
+    context.log.info(f"dbt {' '.join(args)}")
+    invocation = dbt.cli(args, raise_on_error=False, target_path=_target_path(context))
+    invocation.wait()
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def _customers(warehouse: Warehouse) -> int:
+    """Customers of the current identity map (0 before the first resolution)."""
+    query = f"SELECT count(DISTINCT customer_id) FROM {RESOLVED_TABLE}"
+    if on_spark(warehouse):
+        spark = warehouse.session()
+        return spark.sql(query).collect()[0][0] if spark.catalog.tableExists(RESOLVED_TABLE) else 0
+    with warehouse.get_connection() as con:
+        try:
+            return con.execute(query).fetchall()[0][0]
+        except duckdb.CatalogException:
+            return 0
 
 
 def _test_rows(context: AssetExecutionContext, events: list) -> list[ValidationRow]:
@@ -127,12 +167,15 @@ def _table_counts(warehouse: Warehouse, relations: dict[str, str]) -> dict[str, 
     return counts
 
 
-def _run_vars(context: AssetExecutionContext, config: DbtRunConfig) -> dict:
-    """The same vars for both steps of a run: its landing window and the model settings."""
-    first, last = refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
+def _window(context: AssetExecutionContext, config: DbtRunConfig) -> tuple[str, str]:
+    return refresh_window(*context.partition_key_range, config.full_refresh, partitions_start().isoformat())
+
+
+def _run_vars(first: str, last: str, run_last_day: str) -> dict:
+    """The same vars for both steps of a run: a landing window of it and the model settings."""
     pipeline = pipeline_config()
     settings = churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline)
-    return window_vars(first, last) | settings
+    return window_vars(first, last) | settings | {"run_last_day": run_last_day}
 
 
 @dbt_assets(
@@ -147,7 +190,8 @@ def _run_vars(context: AssetExecutionContext, config: DbtRunConfig) -> dict:
 def dbt_pre_identity_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, config: DbtRunConfig
 ):
-    yield from _run_dbt(context, dbt, warehouse, build_args(_run_vars(context, config), config.full_refresh))
+    first, last = _window(context, config)
+    yield from _run_dbt(context, dbt, warehouse, build_args(_run_vars(first, last, last), config.full_refresh))
 
 
 @dbt_assets(
@@ -160,4 +204,18 @@ def dbt_pre_identity_models(
     dagster_dbt_translator=translator,
 )
 def dbt_mart_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, config: DbtRunConfig):
-    yield from _run_dbt(context, dbt, warehouse, build_args(_run_vars(context, config), config.full_refresh))
+    first, last = _window(context, config)
+    max_days = chunk_days(_customers(warehouse), pipeline_config()["warehouse"]["max_customer_days_per_dbt_run"])
+    windows = window_chunks(first, last, max_days)
+    for i, (start, end) in enumerate(windows[:-1]):
+        context.log.info(f"incremental marts, window {i + 1} of {len(windows)}: landing days {start}..{end}")
+        # a full refresh recreates the incremental tables in the first window; the others add to them
+        selector = "marts_incremental" if i else "marts_incremental_with_parents"
+        args = build_args(_run_vars(start, end, last), config.full_refresh and i == 0, selector=selector)
+        _run_dbt_window(context, dbt, args)
+    start, end = windows[-1]
+    if len(windows) > 1:
+        context.log.info(f"all marts, window {len(windows)} of {len(windows)}: landing days {start}..{end}")
+    yield from _run_dbt(
+        context, dbt, warehouse, build_args(_run_vars(start, end, last), config.full_refresh and len(windows) == 1)
+    )

@@ -5,7 +5,8 @@
     contactability, offers shown and declined recently, and the categories the customer
     spends most on and browses most (shop pages are named /shop/<category>). One row per
     customer and as_of_date (the customers of churn_features) for the days offers are ranked
-    for, the last backfill_scored_days of the window (all of a nightly run's), and for the day
+    for, the last backfill_scored_days of the run (all of a nightly run's; a run built in several
+    windows passes its last day as run_last_day to each), and for the day
     before each offer exposure (its training example's context): a row costs a join with a
     year of the customer's purchases and shop views, too much for every day of a long backfill.
     Consent is the most recently updated contact version in force on the day; country comes
@@ -16,6 +17,7 @@
 {%- set lookback_days = var('nbo_category_lookback_days') -%}
 {%- set longest_days = [period_days, cooldown_days] | max -%}
 {%- set scored_days = var('backfill_scored_days') | int -%}
+{%- set run_last_day = "cast('" ~ var('run_last_day') ~ "' as date)" if var('run_last_day') else window_last_day() -%}
 
 with
 
@@ -43,7 +45,7 @@ as_of as (
     where {{ in_landing_window('features.as_of_date') }}
     {%- if scored_days > 0 %}
       and (
-          features.as_of_date > {{ dbt.dateadd('day', -scored_days, window_last_day()) }}
+          features.as_of_date > {{ dbt.dateadd('day', -scored_days, run_last_day) }}
           or exposure_eves.customer_id is not null
       )
     {%- endif %}
