@@ -106,8 +106,9 @@ def _target_path(context: AssetExecutionContext) -> Path:
 
 
 def _run_dbt_window(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> None:
-    """A window of a long run before its last: dbt alone, its nodes reported by the last window's
-    invocation (which covers the run's partitions); a failure, a failed test included, fails the step."""
+    """A window of a long run before its last: dbt alone, without events for Dagster (the last
+    window's invocation reports the run's partitions), so its test results stay in dbt's log and
+    run_results.json; a failure, a failed test included, fails the step."""
     warehouse_path()
     context.log.info(f"dbt {' '.join(args)}")
     invocation = dbt.cli(args, raise_on_error=False, target_path=_target_path(context))
