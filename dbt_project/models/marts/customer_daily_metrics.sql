@@ -1,4 +1,10 @@
-{{ config(**incremental_window_config('date')) }}
+{{
+    config(
+        pre_hook=["{{ hash_right_join_inputs() }}"],
+        post_hook=["{{ plan_join_inputs_by_estimate() }}"],
+        **incremental_window_config('date')
+    )
+}}
 {#
     One row per customer per date of the landing window [min_date, max_date), for the
     customers known by that date (first_seen_date <= date), up to the last landing day
