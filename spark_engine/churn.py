@@ -5,6 +5,8 @@ with its registry as a Spark table, and its score_frame applied to each partitio
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +38,7 @@ def record_on_spark(spark, row: dict) -> None:
 
 
 def train_if_due_on_spark(spark, cfg: ChurnConfig, day: dt.date, start: dt.date, models_dir: Path) -> DayOutcome:
-    return train_if_due(SparkConnection(spark), cfg, day, start, models_dir,
+    return train_if_due(partial(nullcontext, SparkConnection(spark)), cfg, day, start, models_dir,
                         current_model=lambda d: current_model_on_spark(spark, d),
                         record=lambda row: record_on_spark(spark, row))
 

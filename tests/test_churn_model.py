@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from contextlib import nullcontext
+from functools import partial
 
 import duckdb
 import numpy as np
@@ -240,11 +242,12 @@ def test_the_definition_follows_the_data_and_a_day_is_trained_then_scored(tmp_pa
     assert resolve_definition(con, CFG, last_label_day) == ("subscription" if subscribers else "transactional")
 
     tuesday = last_label_day + dt.timedelta(days=(1 - last_label_day.weekday()) % 7)
-    first = train_if_due(con, CFG, tuesday, START, tmp_path)  # no model yet: trains although not Monday
+    connect = partial(nullcontext, con)
+    first = train_if_due(connect, CFG, tuesday, START, tmp_path)  # no model yet: trains although not Monday
     assert first.trained is not None and first.trained.definition == resolve_definition(con, CFG, tuesday)
-    assert train_if_due(con, CFG, tuesday + dt.timedelta(days=1), START, tmp_path).trained is None
+    assert train_if_due(connect, CFG, tuesday + dt.timedelta(days=1), START, tmp_path).trained is None
     # a re-run of the day retrains the same version
-    assert train_if_due(con, CFG, tuesday, START, tmp_path).trained.version == first.trained.version
+    assert train_if_due(connect, CFG, tuesday, START, tmp_path).trained.version == first.trained.version
 
     day = frame["as_of_date"].max()
     assert score_day(con, CFG, day, tmp_path).scores == {}  # the model did not exist yet on that day

@@ -11,6 +11,8 @@ import argparse
 import datetime as dt
 import os
 import sys
+from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -30,7 +32,7 @@ def main() -> None:
     days = [args.first + dt.timedelta(days=i) for i in range((args.last - args.first).days + 1)]
     with duckdb.connect(str(args.data_dir / "warehouse.duckdb")) as con:
         for i, day in enumerate(days, 1):
-            outcome = train_if_due(con, cfg, day, partitions_start(), args.data_dir / "models")
+            outcome = train_if_due(partial(nullcontext, con), cfg, day, partitions_start(), args.data_dir / "models")
             if outcome.trained:
                 t = outcome.trained
                 print(f"{day}: trained {t.version}: {t.promotion_reason}; grade {t.grade}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -86,7 +87,7 @@ def training_snapshots(
 
 
 def train_if_due(
-    con: duckdb.DuckDBPyConnection,
+    connect: Callable[[], AbstractContextManager],
     cfg: ChurnConfig,
     day: dt.date,
     start: dt.date,
@@ -96,21 +97,28 @@ def train_if_due(
 ) -> DayOutcome:
     """Train as of `day` on the retraining weekday, or when no model trained before `day` exists
     (so re-running a day retrains exactly when its first run did). The registry is the DuckDB
-    table of `con` unless `current_model` and `record` say otherwise (the Spark engine's)."""
-    current_model = current_model or partial(registry.current_model, con)
-    record = record or partial(registry.record, con)
+    table of the warehouse unless `current_model` and `record` say otherwise (the Spark engine's).
+
+    `connect()` opens a connection to the warehouse: one reads the training data, another records
+    the model. DuckDB keeps the blocks a query read cached while its connection is open (4.2 GiB
+    after the snapshots at a million customers), memory the fit between them needs."""
     out = DayOutcome(day)
-    if day.weekday() != cfg.retrain_weekday and current_model(day - dt.timedelta(days=1)):
-        return out
     try:
-        definition = resolve_definition(con, cfg, day)
-        snapshots = training_snapshots(con, cfg, definition, day, start)
+        with connect() as con:
+            if day.weekday() != cfg.retrain_weekday and (current_model or partial(registry.current_model, con))(
+                day - dt.timedelta(days=1)
+            ):
+                return out
+            definition = resolve_definition(con, cfg, day)
+            snapshots = training_snapshots(con, cfg, definition, day, start)
         trained = train(snapshots, cfg, definition, cfg.horizon_days, day)
     except InsufficientDataError as e:
         out.skipped = str(e)
         return out
     path = registry.save_model(models_dir, trained)
-    record(registry.registry_row(trained, path, dt.datetime.now(dt.UTC).replace(tzinfo=None)))
+    row = registry.registry_row(trained, path, dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    with connect() as con:
+        (record or partial(registry.record, con))(row)
     out.trained = trained
     return out
 

@@ -75,23 +75,23 @@ def _calibration_table(trained) -> str:
     owners=["team:data-science"],
 )
 def ml_model_registry(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    cfg, trained, skipped = _config(), [], []
+    # Only the last model's metrics are shown: earlier ones are not kept (each holds its training data).
+    cfg, last, trained, skipped = _config(), None, 0, []
     days = training_days(partition_days(context), scored_days(context), cfg.retrain_weekday)
     for day in days:
         outcome = _train(warehouse, cfg, day)
         if outcome.trained:
-            trained.append(outcome.trained)
+            last, trained = outcome.trained, trained + 1
             context.log.info(f"{day}: trained {outcome.trained.version} ({outcome.trained.promotion_reason})")
         elif outcome.skipped:
             skipped.append(f"{day}: {outcome.skipped}")
             context.log.warning(f"{day}: no model trained: {outcome.skipped}")
     with warehouse.get_connection() as con:
         models = con.execute(f"SELECT count(*) FROM {REGISTRY_TABLE}").fetchall()[0][0]
-    metadata = {"dagster/row_count": models, "models_trained": len(trained), "days_considered": len(days)}
+    metadata = {"dagster/row_count": models, "models_trained": trained, "days_considered": len(days)}
     if skipped:
         metadata["not_trained"] = MetadataValue.md("\n".join(f"- {s}" for s in skipped[-10:]))
-    if trained:
-        last = trained[-1]
+    if last is not None:
         served = last.metrics[last.served]
         metadata |= {
             "model_version": last.version,
@@ -167,8 +167,7 @@ def _train(warehouse: Warehouse, cfg: ChurnConfig, day) -> DayOutcome:
         from spark_engine.churn import train_if_due_on_spark
 
         return train_if_due_on_spark(warehouse.session(), cfg, day, partitions_start(), paths().models)
-    with warehouse.get_connection() as con:
-        return train_if_due(con, cfg, day, partitions_start(), paths().models)
+    return train_if_due(warehouse.get_connection, cfg, day, partitions_start(), paths().models)
 
 
 def _score(warehouse: Warehouse, cfg: ChurnConfig, day) -> DayOutcome:
