@@ -105,9 +105,8 @@ def train_if_due(
     out = DayOutcome(day)
     try:
         with connect() as con:
-            if day.weekday() != cfg.retrain_weekday and (current_model or partial(registry.current_model, con))(
-                day - dt.timedelta(days=1)
-            ):
+            latest = current_model or partial(registry.current_model, con)
+            if day.weekday() != cfg.retrain_weekday and latest(day - dt.timedelta(days=1)):
                 return out
             definition = resolve_definition(con, cfg, day)
             snapshots = training_snapshots(con, cfg, definition, day, start)
