@@ -1,8 +1,8 @@
 {#- a night's joins differ (is_night below) and ran a second faster as DuckDB planned them -#}
 {{
     config(
-        pre_hook=["{{ hash_right_join_inputs() if window_days() > 1 }}"],
-        post_hook=["{{ plan_join_inputs_by_estimate() }}"],
+        pre_hook=["{{ hash_join_inputs_as_written() if window_days() > 1 }}"],
+        post_hook=["{{ hash_join_inputs_as_written(enabled=false) }}"],
         **incremental_window_config('date')
     )
 }}
