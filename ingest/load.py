@@ -129,7 +129,8 @@ def typed_select_sql(entity: Entity) -> str:
         # JSON for the rejected rows alone: rendering it for every row was a quarter of the typing.
         fields = ", ".join(f'"{c.name}" := "{c.name}"' for c in entity.columns)
         pairs = ", ".join(f"{_sql_str(c.name)}, _text.\"{c.name}\"" for c in entity.columns)
-        raw = f"coalesce(_raw, CAST(json_merge_patch(json_object({pairs}), coalesce(_extra_columns, '{{}}')) AS VARCHAR))"
+        as_landed = f"json_merge_patch(json_object({pairs}), coalesce(_extra_columns, '{{}}'))"
+        raw = f"coalesce(_raw, CAST({as_landed} AS VARCHAR))"
         text_row = f"_raw, struct_pack({fields}) AS _text"
     typed_rows = (
         "SELECT " + ", ".join(typed) + ", _partition_date, _source_file, _row_number, "
