@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -443,6 +444,26 @@ def _steps_started(home) -> set[str]:
         }
 
 
+def _live_members(group: int) -> list[int]:
+    """The processes of a process group that have not exited (zombies have: their files are closed)."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if fields[0] != "Z" and int(fields[2]) == group:
+            live.append(int(stat.parent.name))
+    return live
+
+
+def _wait_until_gone(group: int, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while _live_members(group):
+        assert time.monotonic() < deadline, f"processes of group {group} still running {timeout_s} s after SIGKILL"
+        time.sleep(0.1)
+
+
 def test_a_run_killed_while_dbt_writes_leaves_the_outputs_intact_and_the_next_run_completes(pipeline, tmp_path):
     # A copy of the pipeline's data (the warehouse allows one writing process), as it was after
     # an uninterrupted run; a run of the day's marts is then killed while dbt builds them (only
@@ -462,6 +483,7 @@ def test_a_run_killed_while_dbt_writes_leaves_the_outputs_intact_and_the_next_ru
     assert run.poll() is None, "the run ended before it could be killed (see run.log)"
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
+    _wait_until_gone(run.pid)  # dbt, killed too, may still hold the warehouse's lock as it exits
 
     # What a reader sees: every table readable, each as it was (a model is replaced in one
     # transaction; a half-written one would differ).
