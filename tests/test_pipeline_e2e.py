@@ -445,7 +445,7 @@ def _steps_started(home) -> set[str]:
 
 
 def _live_members(group: int) -> list[int]:
-    """The processes of a process group that have not exited (zombies have: their files are closed)."""
+    """The processes of a process group still running (a zombie has exited and closed its files)."""
     live = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
