@@ -121,7 +121,7 @@ def typed_select_sql(entity: Entity) -> str:
         )
         extra = f"nullif(CAST(json_merge_patch(_obj, json_object({drop_contract})) AS VARCHAR), '{{}}')"
         row_error = "_row_error"
-        text_row = "_raw"
+        text_row = carried = "_raw"
     else:
         row_error = "_parse_error"
         extra = "_extra"
@@ -131,7 +131,7 @@ def typed_select_sql(entity: Entity) -> str:
         pairs = ", ".join(f"{_sql_str(c.name)}, _text.\"{c.name}\"" for c in entity.columns)
         as_landed = f"json_merge_patch(json_object({pairs}), coalesce(_extra_columns, '{{}}'))"
         raw = f"coalesce(_raw, CAST({as_landed} AS VARCHAR))"
-        text_row = f"_raw, struct_pack({fields}) AS _text"
+        text_row, carried = f"_raw, struct_pack({fields}) AS _text", "_raw, _text"
     typed_rows = (
         "SELECT " + ", ".join(typed) + ", _partition_date, _source_file, _row_number, "
         f"{extra} AS _extra_columns, {text_row}, "
@@ -147,7 +147,6 @@ def typed_select_sql(entity: Entity) -> str:
         f"END) AS _reject_reason) FROM ({typed_rows}) WINDOW w AS (PARTITION BY _partition_date, "
         f"_reject_reason IS NULL, {keys})"
     )
-    carried = "_raw" if fmt == "jsonl" else "_raw, _text"
     return (
         f"SELECT * EXCLUDE ({carried}), CASE WHEN _reject_reason IS NOT NULL THEN {raw} END AS _raw_record "
         f"FROM ({deduplicated})"
