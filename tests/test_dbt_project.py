@@ -74,7 +74,7 @@ def test_every_contract_entity_has_a_staging_model(manifest):
         name = f"stg_{e.source}__{e.name}"
         node = models.get(name)
         assert node is not None, f"no staging model for {e.source}.{e.name}"
-        assert node["config"]["materialized"] == ("incremental" if name in INCREMENTAL else "view")
+        assert node["config"]["materialized"] == ("window_incremental" if name in INCREMENTAL else "view")
         assert node["schema"] == "staging"
         assert [e.source, e.name] in node["sources"]
 
@@ -94,12 +94,14 @@ def test_every_model_and_mart_column_is_documented(manifest):
 
 def test_incremental_models_are_exactly_the_window_models(manifest):
     models = _models(manifest)
-    incremental = {n for n, node in models.items() if node["config"]["materialized"] == "incremental"}
+    incremental = {n for n, node in models.items() if "incremental" in node["config"]["tags"]}
     assert incremental == INCREMENTAL
     for name in INCREMENTAL:
         config = models[name]["config"]
-        assert config["incremental_strategy"] == "delete+insert"
-        assert config["unique_key"] in ("date", "landed_date", "first_landed_date", "as_of_date", "label_known_date")
+        assert config["materialized"] == "window_incremental"  # DuckDB's: macros/window_incremental.sql
+        assert config["meta"]["landing_window_column"] in (
+            "date", "landed_date", "first_landed_date", "as_of_date", "horizon_end_date", "label_known_date"
+        )
         # the landing window filter lives in one macro (macros/landing_window.sql)
         code = models[name]["raw_code"]
         macros = ("in_landing_window", "landed_before_window_end", "first_landings_in_window")

@@ -66,10 +66,10 @@ def outputs_markdown(manifest: dict) -> str:
         node = models[name]
         if node["resource_type"] == "source":
             materialized = "table written by a Python step (Dagster asset of the same name)"
+        elif "incremental" in node["config"]["tags"]:
+            materialized = f"incremental on `{node['config']['meta']['landing_window_column']}`"
         else:
             materialized = node["config"]["materialized"]
-        if materialized == "incremental":
-            materialized += f" on `{node['config'].get('unique_key')}`"
         out += [
             f"## marts.{name}",
             "",

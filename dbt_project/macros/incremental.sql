@@ -1,8 +1,10 @@
 {#
     Config of the window-incremental models, dispatched per engine: the rows of a run
     replace those of the same partition values (a landing day or a metric date).
-      - DuckDB (and default): delete+insert keyed on the partition column, i.e. the
-        target's rows for the dates present in the new batch are deleted first.
+      - default: delete+insert keyed on the partition column, i.e. the target's rows for
+        the dates present in the new batch are deleted first.
+      - DuckDB: the rows of the run's landing window replaced, written once
+        (macros/window_incremental.sql).
       - Spark: insert_overwrite of the partitions (dynamic partition overwrite), parquet.
     window_column: the column whose value is a landing day of the run that wrote the row, when
     it is not the partition column itself (the dbt tests read only the run's rows by it).
@@ -22,6 +24,12 @@
         'on_schema_change': 'fail',
         'tags': ['incremental', 'landing_window'],
     }) }}
+{%- endmacro %}
+
+{% macro duckdb__incremental_window_config(partition_column) -%}
+    {%- set config = default__incremental_window_config(partition_column) -%}
+    {%- do config.update({'materialized': 'window_incremental'}) -%}
+    {{ return(config) }}
 {%- endmacro %}
 
 {% macro spark__incremental_window_config(partition_column) -%}
