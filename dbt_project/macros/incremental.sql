@@ -12,7 +12,10 @@
 #}
 {% macro incremental_window_config(partition_column, window_column=none) -%}
     {%- set config = adapter.dispatch('incremental_window_config', 'customer360')(partition_column) -%}
-    {%- do config.update({'meta': {'landing_window_column': window_column or partition_column}}) -%}
+    {%- do config.update({
+        'tags': ['incremental', 'landing_window'],
+        'meta': {'landing_window_column': window_column or partition_column},
+    }) -%}
     {{ return(config) }}
 {%- endmacro %}
 
@@ -22,14 +25,13 @@
         'incremental_strategy': 'delete+insert',
         'unique_key': partition_column,
         'on_schema_change': 'fail',
-        'tags': ['incremental', 'landing_window'],
     }) }}
 {%- endmacro %}
 
+{# window_incremental deletes by the landing-window column and compares the columns itself:
+   no unique_key, strategy or on_schema_change to set. #}
 {% macro duckdb__incremental_window_config(partition_column) -%}
-    {%- set config = default__incremental_window_config(partition_column) -%}
-    {%- do config.update({'materialized': 'window_incremental'}) -%}
-    {{ return(config) }}
+    {{ return({'materialized': 'window_incremental'}) }}
 {%- endmacro %}
 
 {% macro spark__incremental_window_config(partition_column) -%}
@@ -39,7 +41,6 @@
         'partition_by': [partition_column],
         'file_format': 'parquet',
         'on_schema_change': 'fail',
-        'tags': ['incremental', 'landing_window'],
     }) }}
 {%- endmacro %}
 
