@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
+from functools import cached_property
+from importlib.metadata import version
 from pathlib import Path
 
 from dagster import ConfigurableResource, ResourceParam
 from dagster_dbt import DbtCliResource, DbtProject
 from dagster_duckdb import DuckDBResource
+from packaging.version import Version
 
 from config.settings import DBT_PROJECT_DIR, engine, paths, pipeline_config
 
@@ -53,7 +56,23 @@ class SparkWarehouse(ConfigurableResource):
         yield SparkConnection(self.session())
 
 
-class InProcessDbtCliResource(DbtCliResource):
+class PipelineDbtCliResource(DbtCliResource):
+    """The dbt CLI of this environment, without two preliminaries dagster-dbt runs before each
+    invocation: `dbt --version`, which also asks PyPI for dbt's latest release (a call to the
+    internet at run time), and a dbt adapter opened in the Dagster process for the row counts and
+    column metadata it can fetch (the dbt assets count their rows themselves). About 6 s per night
+    on 2 cores (docs/benchmarks.md)."""
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        # build_resources runs the dbt executable installed beside this interpreter
+        return Version(version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
+class InProcessDbtCliResource(PipelineDbtCliResource):
     """dbt run by a thread of this process (spark_engine/dbt_process.py), on its SparkSession."""
 
     def cli(self, args, **kwargs):
@@ -83,5 +102,5 @@ def build_resources(engine_name: str | None = None) -> dict:
         "warehouse": DuckDBResource(
             database=warehouse_path(), connection_config={"memory_limit": warehouse_memory_limit()}
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable),
+        "dbt": PipelineDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable),
     }

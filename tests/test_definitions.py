@@ -106,3 +106,23 @@ def test_the_engine_switch_changes_the_resources_only(monkeypatch):
     monkeypatch.setenv("C360_ENGINE", "snowflake")
     with pytest.raises(ValueError, match="unknown engine"):
         engine()
+
+
+def test_dbt_starts_without_asking_the_network_for_its_version(monkeypatch):
+    """dagster-dbt would run `dbt --version` before the first invocation, which asks PyPI for dbt's
+    latest release: the pipeline's resource answers from the installed package instead."""
+    from importlib.metadata import version
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from packaging.version import Version
+
+    from orchestration.resources import build_resources
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"a subprocess was started: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    for engine_name in ("duckdb", "spark"):
+        dbt = build_resources(engine_name)["dbt"]
+        assert dbt._cli_version == Version(version("dbt-core"))
+        assert dbt._initialize_dbt_core_adapter(["build"]) is None
