@@ -28,7 +28,7 @@ from dagster import DagsterEventType, DagsterInstance
 
 from benchmarks.identity_accuracy import frame_scores, pairwise_scores
 from config.contract import entities
-from config.settings import REPO_ROOT, paths, pipeline_config
+from config.settings import DBT_PROJECT_DIR, REPO_ROOT, paths, pipeline_config
 from ml.identity.resolve import RECORD_COLUMNS, RECORDS_RELATION, resolve_frame
 from ml.identity.rules import RuleConfig
 from orchestration.run_day import range_tags
@@ -337,6 +337,22 @@ def test_text_sentiment_scores_every_comment_and_ticket_subject_once(pipeline):
     # texts reach the customers' daily rows and their experience scores
     with_texts = _query("SELECT count(*) FROM marts.customer_daily_metrics WHERE feedback_texts_90d > 0")[0][0]
     assert with_texts > 0
+
+
+def test_dbt_unit_tests_pass_on_the_warehouse_the_pipeline_built(pipeline, tmp_path):
+    """The pipeline's builds leave the dbt unit tests out (orchestration/dbt_args.py): they run
+    here, on the warehouse of the runs above (dbt reads the columns of a unit test's inputs)."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
+         "--target-path", str(tmp_path), "--log-path", str(tmp_path)],
+        cwd=DBT_PROJECT_DIR, env={**os.environ, "C360_WAREHOUSE": str(paths().warehouse)},
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
+    assert {r["status"] for r in results} == {"pass"}
 
 
 def test_serving_file_holds_the_last_night_with_personal_data_masked(pipeline):
