@@ -256,3 +256,17 @@ def test_checks_and_quality_gates_judge_alike(engines):
     query = ("SELECT check_name, asset, expectation, severity, passed, observed_value, rows_validated "
              "FROM quality.validation_results")
     summary["tables"]["quality.validation_results"] = compare(con.execute(query).df(), spark.sql(query).toPandas())
+
+
+def test_dbt_unit_tests_pass_on_spark(engines, tmp_path):
+    """The pipeline's builds leave the dbt unit tests out (orchestration/dbt_args.py); on Spark they
+    run here, through the pipeline's in-process dbt, on the warehouse the job built."""
+    from orchestration.resources import build_resources, dbt_project
+
+    invocation = build_resources("spark")["dbt"].cli(
+        ["test", "--select", "test_type:unit"], raise_on_error=False, target_path=tmp_path
+    )
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    assert invocation.is_successful(), [r["unique_id"] for r in results if r["status"] != "pass"]
+    assert {r["unique_id"] for r in results} == set(json.loads(dbt_project.manifest_path.read_text())["unit_tests"])
