@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ml.identity.probabilistic import _domain
-from ml.identity.resolve import resolve_frame
+from ml.identity.resolve import resolution_stats, resolve_frame
 from ml.identity.rules import ProbabilisticConfig, RuleConfig
 
 CFG = RuleConfig(("crm_reference", "email", "phone"), ("info@",), ("0000000",),
@@ -74,6 +74,10 @@ def test_probabilistic_pass_links_what_the_rules_leave_and_not_a_namesake():
     audit = result.pairs[result.pairs["match_rule"] == "probabilistic"]
     assert {"match"} <= set(audit["decision"])
     assert audit["match_probability"].between(CFG.probabilistic.review_floor, 1).all()
+    # the stats count clusters by number: the same as the customers of the map
+    stats, sizes = resolution_stats(result), result.resolved.groupby("customer_id").size()
+    assert (stats.customers, stats.largest_cluster) == (sizes.size, sizes.max()) and sizes.max() >= 3
+    assert stats.cluster_size_counts == sizes.value_counts().to_dict()
 
 
 def test_probabilistic_pass_is_deterministic():

@@ -52,6 +52,7 @@ class ResolutionStats:
 @dataclass
 class Resolution:
     resolved: pd.DataFrame  # one row per record: the identity map
+    clusters: np.ndarray  # each record's cluster, aligned with `resolved`: one customer id per cluster
     changelog: pd.DataFrame  # merges and splits of customer ids against the previous map
     pairs: pd.DataFrame  # every candidate pair with its rule, probability and decision
     skipped_blocking_rules: list[str] = field(default_factory=list)  # over the comparison ceiling
@@ -211,7 +212,7 @@ def resolve_frame(
             "decision": candidates["decision"].to_numpy(),
         }
     )
-    return Resolution(resolved, changelog, pairs, skipped_blocks, model_day)
+    return Resolution(resolved, labels, changelog, pairs, skipped_blocks, model_day)
 
 
 def resolve(
@@ -261,13 +262,16 @@ def resolve(
 
 def resolution_stats(result: Resolution) -> ResolutionStats:
     resolved, changelog, pairs = result.resolved, result.changelog, result.pairs
-    sizes = resolved.groupby("customer_id").size()
+    # Counted by cluster number: grouping the customer id strings took 15 s at L.
+    sizes = np.bincount(result.clusters)
+    sizes = sizes[sizes > 0]
+    size, customers = np.unique(sizes, return_counts=True)
     return ResolutionStats(
         records=len(resolved),
         customers=int(sizes.size),
         records_by_rule={k: int(v) for k, v in resolved["match_rule"].value_counts().sort_index().items()},
         largest_cluster=int(sizes.max()) if sizes.size else 0,
-        cluster_size_counts={int(k): int(v) for k, v in sizes.value_counts().sort_index().items()},
+        cluster_size_counts=dict(zip(size.tolist(), customers.tolist())),
         merges=int((changelog["reason"] == "merge").sum()),
         splits=int((changelog["reason"] == "split").sum()),
         pairs_by_decision={k: int(v) for k, v in pairs["decision"].value_counts().sort_index().items()},
