@@ -60,8 +60,8 @@ class PipelineDbtCliResource(DbtCliResource):
     """The dbt CLI of this environment, without two preliminaries dagster-dbt runs before each
     invocation: `dbt --version`, which also asks PyPI for dbt's latest release (a call to the
     internet at run time), and a dbt adapter opened in the Dagster process for the row counts and
-    column metadata it can fetch (the dbt assets count their rows themselves). About 6 s per night
-    on 2 cores (docs/benchmarks.md)."""
+    column metadata it can fetch (the dbt assets count their rows themselves). ~9 s of a night on
+    a slow 2-core machine (docs/benchmarks.md, 2026-12-01)."""
 
     @cached_property
     def _cli_version(self) -> Version:
