@@ -28,7 +28,7 @@ from dagster import DagsterEventType, DagsterInstance
 
 from benchmarks.identity_accuracy import frame_scores, pairwise_scores
 from config.contract import entities
-from config.settings import DBT_PROJECT_DIR, REPO_ROOT, paths, pipeline_config
+from config.settings import REPO_ROOT, paths, pipeline_config
 from ml.identity.resolve import RECORD_COLUMNS, RECORDS_RELATION, resolve_frame
 from ml.identity.rules import RuleConfig
 from orchestration.run_day import range_tags
@@ -96,6 +96,17 @@ def _checksums(skip_customers: list[str]) -> dict[str, tuple]:
                 f"SELECT count(*), sum(hash(row({keep}))::HUGEINT) FROM marts.{table} {where}"
             ).fetchall()[0]
     return out
+
+
+def _manifest() -> dict:
+    from orchestration.resources import dbt_project
+
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
+def _window_incremental_marts() -> list[str]:
+    return sorted(n["name"] for n in _manifest()["nodes"].values()
+                  if n["resource_type"] == "model" and n["schema"] == "marts" and "incremental" in n["config"]["tags"])
 
 
 def _landed_rows(path) -> int:
@@ -285,8 +296,7 @@ def test_backfill_of_the_whole_range_reproduces_the_nightly_built_marts(pipeline
     # Emptied, so that only the backfill's windows can bring their rows back (a window that
     # selected no model would otherwise leave the rows of the nightly runs in place).
     with duckdb.connect(str(paths().warehouse)) as con:
-        for table in ("fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily",
-                      "experience_engagement_bands"):
+        for table in _window_incremental_marts():
             con.execute(f"DELETE FROM marts.{table}")
     # built in three dbt windows, as a long backfill at a million customers is
     customers = _query("SELECT count(DISTINCT customer_id) FROM identity.resolved_identities")[0][0]
@@ -341,18 +351,18 @@ def test_text_sentiment_scores_every_comment_and_ticket_subject_once(pipeline):
 
 def test_dbt_unit_tests_pass_on_the_warehouse_the_pipeline_built(pipeline, tmp_path):
     """The pipeline's builds leave the dbt unit tests out (orchestration/dbt_args.py): they run
-    here, on the warehouse of the runs above (dbt reads the columns of a unit test's inputs)."""
-    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "test", "--select", "test_type:unit",
-         "--target-path", str(tmp_path), "--log-path", str(tmp_path)],
-        cwd=DBT_PROJECT_DIR, env={**os.environ, "C360_WAREHOUSE": str(paths().warehouse)},
-        capture_output=True, text=True,
+    here, through the pipeline's dbt resource, on the warehouse of the runs above (dbt reads the
+    columns of a unit test's inputs)."""
+    from orchestration.resources import build_resources, warehouse_path
+
+    warehouse_path()
+    invocation = build_resources("duckdb")["dbt"].cli(
+        ["test", "--select", "test_type:unit"], raise_on_error=False, target_path=tmp_path
     )
-    assert result.returncode == 0, result.stdout[-4000:]
-    results = json.loads((tmp_path / "run_results.json").read_text())["results"]
-    assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
-    assert {r["status"] for r in results} == {"pass"}
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    assert invocation.is_successful(), [r["unique_id"] for r in results if r["status"] != "pass"]
+    assert {r["unique_id"] for r in results} == set(_manifest()["unit_tests"])
 
 
 def test_serving_file_holds_the_last_night_with_personal_data_masked(pipeline):

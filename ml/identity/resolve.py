@@ -265,13 +265,13 @@ def resolution_stats(result: Resolution) -> ResolutionStats:
     # Counted by cluster number: grouping the customer id strings took 15 s at L.
     sizes = np.bincount(result.clusters)
     sizes = sizes[sizes > 0]
-    size, customers = np.unique(sizes, return_counts=True)
+    size_values, size_counts = np.unique(sizes, return_counts=True)
     return ResolutionStats(
         records=len(resolved),
         customers=int(sizes.size),
         records_by_rule={k: int(v) for k, v in resolved["match_rule"].value_counts().sort_index().items()},
         largest_cluster=int(sizes.max()) if sizes.size else 0,
-        cluster_size_counts=dict(zip(size.tolist(), customers.tolist())),
+        cluster_size_counts=dict(zip(size_values.tolist(), size_counts.tolist())),
         merges=int((changelog["reason"] == "merge").sum()),
         splits=int((changelog["reason"] == "split").sum()),
         pairs_by_decision={k: int(v) for k, v in pairs["decision"].value_counts().sort_index().items()},
