@@ -38,9 +38,10 @@ demo: install manifest
 	$(PY) -m orchestration.backfill --all-landed
 	$(PY) -m orchestration.summary
 
-# Set-up command 2: the test suite.
+# Set-up command 2: the test suite, a module per worker (a module builds its data once).
+TEST_WORKERS ?= 2
 test: install manifest
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The Spark engine (docs/spark.md): its extra (pyspark, dbt-spark) at the locked versions.
 .venv/.spark-installed: .venv/.installed
