@@ -202,3 +202,20 @@ def test_merge_and_split_reach_the_changelog_table():
     resolve(con, CFG, D3)
     again = con.execute("SELECT old_customer_id, new_customer_id, reason, run_date FROM identity.customer_id_changelog")
     assert sorted(again.fetchall()) == sorted(log)
+
+
+def test_a_first_night_without_person_records_does_not_break_the_next():
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA intermediate")
+    columns = ", ".join(f"{c} DATE" if c == "first_landed_date" else f"{c} VARCHAR" for c in NAMED)
+    con.execute(f"CREATE TABLE intermediate.int_identity_records ({columns}, email_user VARCHAR, postal_code VARCHAR)")
+    assert resolve(con, CFG, D1).records == 0  # a schedule that ran before the first extract landed
+    for table in ("resolved_identities", "match_pairs"):
+        types = con.execute(
+            "SELECT DISTINCT data_type FROM information_schema.columns WHERE table_name = ? "
+            "AND column_name NOT IN ('match_probability', 'match_weight', 'run_date')", [table],
+        ).fetchall()
+        assert types == [("VARCHAR",)], table
+    con.register("_rows", named([("sales", "R1", "ann@x.com", None, "R1", D2, "ann", "lee")]))
+    con.execute("INSERT INTO intermediate.int_identity_records BY NAME SELECT * FROM _rows")
+    assert resolve(con, CFG, D2).records == 1

@@ -241,14 +241,14 @@ def resolve(
     )
     with transaction(con, _resolved=resolved, _changelog=changelog, _pairs=pairs):
         con.execute(
-            f"CREATE OR REPLACE TABLE {RESOLVED_TABLE} AS SELECT source_system, source_record_id, customer_id, "
-            "match_rule, CAST(match_probability AS DOUBLE) AS match_probability FROM _resolved "
+            f"CREATE OR REPLACE TABLE {RESOLVED_TABLE} AS SELECT {_as_text(*RECORD_KEY, 'customer_id', 'match_rule')}, "
+            "CAST(match_probability AS DOUBLE) AS match_probability FROM _resolved "
             "ORDER BY source_system, source_record_id"
         )
         con.execute(
-            f"CREATE OR REPLACE TABLE {PAIRS_TABLE} AS SELECT left_source_system, left_source_record_id, "
-            "right_source_system, right_source_record_id, match_rule, CAST(match_probability AS DOUBLE) AS "
-            "match_probability, CAST(match_weight AS DOUBLE) AS match_weight, decision, "
+            f"CREATE OR REPLACE TABLE {PAIRS_TABLE} AS SELECT {_as_text(*PAIR_KEY, 'match_rule')}, "
+            "CAST(match_probability AS DOUBLE) AS match_probability, CAST(match_weight AS DOUBLE) AS match_weight, "
+            f"{_as_text('decision')}, "
             "CAST(? AS DATE) AS run_date FROM _pairs "
             "ORDER BY left_source_system, left_source_record_id, right_source_system, right_source_record_id, "
             "match_rule",
@@ -258,6 +258,15 @@ def resolve(
         # first run logged and add only entries not logged yet.
         con.execute(f"INSERT INTO {CHANGELOG_TABLE} SELECT * FROM _changelog EXCEPT SELECT * FROM {CHANGELOG_TABLE}")
     return resolution_stats(result)
+
+
+PAIR_KEY = ("left_source_system", "left_source_record_id", "right_source_system", "right_source_record_id")
+
+
+def _as_text(*columns: str) -> str:
+    # A night with no person-records yet gives empty frames, whose untyped columns DuckDB would
+    # store as INTEGER; the next night's ids could then not be compared with them.
+    return ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
 
 
 def resolution_stats(result: Resolution) -> ResolutionStats:

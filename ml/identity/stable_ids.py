@@ -38,7 +38,7 @@ def assign_ids(
     last run's resolved_identities (source_system, source_record_id, customer_id) or None.
     """
     # In DuckDB: grouping and sorting millions of string keys in pandas took 18.6 s at L.
-    if previous is None:  # typed: an empty object column would reach DuckDB as INTEGER
+    if previous is None or previous.empty:  # typed: an empty object column would reach DuckDB as INTEGER
         previous = pd.DataFrame({c: pd.Series(dtype="string") for c in [*RECORD_KEY, "customer_id"]})
     with connect(limits) as con:
         con.register("_records", records[[*RECORD_KEY, "first_landed_date"]].assign(cluster=labels))
