@@ -215,6 +215,15 @@ def resolve_frame(
     return Resolution(resolved, labels, changelog, pairs, skipped_blocks, model_day)
 
 
+PAIR_KEY = ("left_source_system", "left_source_record_id", "right_source_system", "right_source_record_id")
+
+
+def _as_text(*columns: str) -> str:
+    # A night with no person-records yet gives empty frames, whose untyped columns DuckDB would
+    # store as INTEGER; the next night's ids could then not be compared with them.
+    return ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
+
+
 def resolve(
     con: duckdb.DuckDBPyConnection, cfg: RuleConfig, run_date: dt.date, models_dir: Path | None = None
 ) -> ResolutionStats:
@@ -258,15 +267,6 @@ def resolve(
         # first run logged and add only entries not logged yet.
         con.execute(f"INSERT INTO {CHANGELOG_TABLE} SELECT * FROM _changelog EXCEPT SELECT * FROM {CHANGELOG_TABLE}")
     return resolution_stats(result)
-
-
-PAIR_KEY = ("left_source_system", "left_source_record_id", "right_source_system", "right_source_record_id")
-
-
-def _as_text(*columns: str) -> str:
-    # A night with no person-records yet gives empty frames, whose untyped columns DuckDB would
-    # store as INTEGER; the next night's ids could then not be compared with them.
-    return ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
 
 
 def resolution_stats(result: Resolution) -> ResolutionStats:
