@@ -18,7 +18,7 @@ from ml.identity.model_store import StoredModel, stored_model
 from ml.identity.probabilistic import NO_PAIRS, score_pairs
 from ml.identity.rules import NAME_GUARDED_RULES, RuleConfig, matching_frame, name_conflict_sql, rule_pairs
 from ml.identity.stable_ids import RECORD_KEY, assign_ids
-from ml.warehouse import relation_exists, transaction
+from ml.warehouse import ddl, relation_exists, transaction
 
 RECORDS_RELATION = "intermediate.int_identity_records"
 OVERRIDES_RELATION = "seeds.identity_overrides"
@@ -215,13 +215,24 @@ def resolve_frame(
     return Resolution(resolved, labels, changelog, pairs, skipped_blocks, model_day)
 
 
-PAIR_KEY = ("left_source_system", "left_source_record_id", "right_source_system", "right_source_record_id")
+# The identity tables' columns, declared: a night with no person-records yet gives empty frames,
+# whose untyped columns DuckDB would store as INTEGER, and the next night's ids could then not be
+# compared with them.
+RESOLVED_COLUMNS = {"source_system": "VARCHAR", "source_record_id": "VARCHAR", "customer_id": "VARCHAR",
+                    "match_rule": "VARCHAR", "match_probability": "DOUBLE"}
+PAIRS_COLUMNS = {"left_source_system": "VARCHAR", "left_source_record_id": "VARCHAR",
+                 "right_source_system": "VARCHAR", "right_source_record_id": "VARCHAR", "match_rule": "VARCHAR",
+                 "match_probability": "DOUBLE", "match_weight": "DOUBLE", "decision": "VARCHAR", "run_date": "DATE"}
+CHANGELOG_COLUMNS = {"old_customer_id": "VARCHAR", "new_customer_id": "VARCHAR", "reason": "VARCHAR",
+                     "run_date": "DATE", "records_moved": "BIGINT"}
 
 
-def _as_text(*columns: str) -> str:
-    # A night with no person-records yet gives empty frames, whose untyped columns DuckDB would
-    # store as INTEGER; the next night's ids could then not be compared with them.
-    return ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in columns)
+def _replace_table(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], select: str,
+                   params: list | None = None) -> None:
+    """`table` emptied and declared with `columns`, then filled by `select` (its columns in that order)."""
+    con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(ddl(table, columns))
+    con.execute(f"INSERT INTO {table} {select}", params)
 
 
 def resolve(
@@ -244,25 +255,15 @@ def resolve(
     changelog.insert(3, "run_date", run_date)
 
     con.execute("CREATE SCHEMA IF NOT EXISTS identity")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {CHANGELOG_TABLE} (old_customer_id VARCHAR, new_customer_id VARCHAR, "
-        "reason VARCHAR, run_date DATE, records_moved BIGINT)"
-    )
+    con.execute(ddl(CHANGELOG_TABLE, CHANGELOG_COLUMNS))
     with transaction(con, _resolved=resolved, _changelog=changelog, _pairs=pairs):
-        con.execute(
-            f"CREATE OR REPLACE TABLE {RESOLVED_TABLE} AS SELECT {_as_text(*RECORD_KEY, 'customer_id', 'match_rule')}, "
-            "CAST(match_probability AS DOUBLE) AS match_probability FROM _resolved "
-            "ORDER BY source_system, source_record_id"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TABLE {PAIRS_TABLE} AS SELECT {_as_text(*PAIR_KEY, 'match_rule')}, "
-            "CAST(match_probability AS DOUBLE) AS match_probability, CAST(match_weight AS DOUBLE) AS match_weight, "
-            f"{_as_text('decision')}, "
-            "CAST(? AS DATE) AS run_date FROM _pairs "
-            "ORDER BY left_source_system, left_source_record_id, right_source_system, right_source_record_id, "
-            "match_rule",
-            [run_date],
-        )
+        _replace_table(con, RESOLVED_TABLE, RESOLVED_COLUMNS,
+                       f"SELECT {', '.join(RESOLVED_COLUMNS)} FROM _resolved ORDER BY {', '.join(RECORD_KEY)}")
+        pair_columns = [c for c in PAIRS_COLUMNS if c != "run_date"]
+        _replace_table(con, PAIRS_TABLE, PAIRS_COLUMNS,
+                       f"SELECT {', '.join(pair_columns)}, ? FROM _pairs ORDER BY left_source_system, "
+                       "left_source_record_id, right_source_system, right_source_record_id, match_rule",
+                       [run_date])
         # A re-run of a day finds the ids already changed (nothing new to log): keep what the
         # first run logged and add only entries not logged yet.
         con.execute(f"INSERT INTO {CHANGELOG_TABLE} SELECT * FROM _changelog EXCEPT SELECT * FROM {CHANGELOG_TABLE}")
