@@ -1,12 +1,16 @@
 """Benchmark of publishing: a nightly publish (the night's window) against a full one, as history grows.
 
-    python -m benchmarks.publish --customers 100000 --days 365 730 --merges 100 --out <scratch dir>
+    python -m benchmarks.publish --customers 100000 --days 365 730 --merges 100 [--sparse] --out <scratch dir>
 
 For each history length it builds a warehouse of synthetic output tables shaped like the real
 ones (sizes in `_build`), publishes it in full, lands one more day (new rows, and an identity
 merge that re-points older activity rows), then publishes that night twice: in full, as every
 night did before, and from the run's window, into separate directories. Per publish: wall time
 and the bytes the process wrote (/proc/self/io write_bytes). Both must give the same tables.
+
+A typical person-record is active on a quarter of the days; one in fifty on one day in a
+hundred. The pipeline's nights re-point mostly the latter (at M, 45 days: 4 records with 9
+older rows, docs/benchmarks.md): `--sparse` merges those.
 """
 
 from __future__ import annotations
@@ -54,12 +58,13 @@ def _days(con, first: int, last: int, customers: int) -> None:
         args,
     )
     # about one activity per two customer-days; a few are known after the day they land
+    sparse = "c % 50 = 49"
     con.execute(
         f"INSERT INTO marts.fct_customer_activity SELECT 'a' || d || '-' || c, 'c' || (c // 2), 'shop', "
         f"'r' || c, DATE '{START}' + d::INT, DATE '{START}' + (d + (hash(c, d) % 50 = 0)::INT)::INT, "
         "['order_placed', 'email_open', 'web_page_view', 'ticket_opened'][1 + (hash(d, c) % 4)::INT], "
         "round((hash(c, d) % 20000) / 100.0, 2), 'detail ' || (hash(c) % 1000) "
-        "FROM range(?, ?) t(d), range(?) u(c) WHERE hash(c, d, 1) % 4 = 0",
+        f"FROM range(?, ?) t(d), range(?) u(c) WHERE hash(c, d, 1) % (CASE WHEN {sparse} THEN 100 ELSE 4 END) = 0",
         [first, last + 1, customers * 2],
     )
     con.execute(
@@ -108,15 +113,17 @@ def _build(path: Path, customers: int, days: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _land_night(con, day: int, customers: int, merges: int) -> None:
-    """One more landing day, and about `merges` person-records re-pointed to other customers, their
-    older activity rows with them (as the dbt post-hook does)."""
+def _land_night(con, day: int, customers: int, merges: int, sparse: bool) -> None:
+    """One more landing day, and about `merges` person-records (`sparse`: of the rarely active
+    ones) re-pointed to other customers, their older activity rows with them (as the dbt
+    post-hook does)."""
     _days(con, day, day, customers)
     if merges:
+        among = "substr(source_record_id, 2)::BIGINT % 50 = 49" if sparse else "true"
         con.execute(
             "UPDATE marts.customer_identity_map SET customer_id = 'c' || (hash(source_record_id) % ?) "
-            "WHERE hash(source_record_id, 'merge') % ? = 0",
-            [customers, max(customers * 2 // merges, 1)],
+            f"WHERE hash(source_record_id, 'merge') % ? = 0 AND {among}",
+            [customers, max(customers * 2 // (50 if sparse else 1) // merges, 1)],
         )
     con.execute(
         "UPDATE marts.fct_customer_activity a SET customer_id = m.customer_id FROM marts.customer_identity_map m "
@@ -124,9 +131,10 @@ def _land_night(con, day: int, customers: int, merges: int) -> None:
     )
 
 
-def _timed(con, root: Path, night: dt.date, window) -> dict:
+def _timed(con, root: Path, night: dt.date, window, record_files: int) -> dict:
     before, t0 = _written(), time.time()
-    result = publish(con, root / "serving.duckdb", root / "exports", TABLES, PII, "masked", night, window=window)
+    result = publish(con, root / "serving.duckdb", root / "exports", TABLES, PII, "masked", night, window=window,
+                     record_files=record_files)
     return {"wall_s": round(time.time() - t0, 1), "written_mib": round((_written() - before) / 2**20),
             "full": result.full, "rows": sum(result.rows.values())}
 
@@ -147,7 +155,7 @@ def _fingerprints(root: Path) -> dict:
         return out
 
 
-def run(customers: int, days: int, merges: int, out: Path) -> dict:
+def run(customers: int, days: int, merges: int, sparse: bool, record_files: int, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     warehouse = out / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
@@ -158,15 +166,19 @@ def run(customers: int, days: int, merges: int, out: Path) -> dict:
     nightly, full = out / "nightly", out / "full"
     for root in (nightly, full):
         shutil.rmtree(root, ignore_errors=True)
-    first = _timed(con, nightly, last, None)
-    _land_night(con, days, customers, merges)
+    first = _timed(con, nightly, last, None, record_files)
+    _land_night(con, days, customers, merges, sparse)
     night = START + dt.timedelta(days=days)
     result = {
-        "customers": customers, "days": days, "merges": merges, "build_s": built_s,
+        "customers": customers, "days": days, "merges": merges, "sparse": sparse, "record_files": record_files,
+        "build_s": built_s,
         "rows": {t: con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0] for t in TABLES},
+        "repointed_activity_rows": con.execute(
+            f"SELECT count(*) FROM marts.fct_customer_activity WHERE known_date < DATE '{night}' "
+            "AND customer_id <> 'c' || (substr(source_record_id, 2)::BIGINT // 2)").fetchall()[0][0],
         "first_publish": first,
-        "full": _timed(con, full, night, None),
-        "nightly": _timed(con, nightly, night, (night, night)),
+        "full": _timed(con, full, night, None, record_files),
+        "nightly": _timed(con, nightly, night, (night, night), record_files),
         "serving_file_mib": round((nightly / "serving.duckdb").stat().st_size / 2**20),
     }
     print(json.dumps(result), file=sys.stderr, flush=True)
@@ -180,10 +192,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--days", type=int, nargs="+", default=[365, 730])
     parser.add_argument("--merges", type=int, default=100, help="person-records re-pointed in the night")
+    parser.add_argument("--sparse", action="store_true", help="re-point rarely active records")
+    parser.add_argument("--record-files", type=int, default=16, help="files a day of the activity export")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     for days in args.days:
-        print(json.dumps(run(args.customers, days, args.merges, args.out / f"days-{days}")), flush=True)
+        print(json.dumps(run(args.customers, days, args.merges, args.sparse, args.record_files,
+                             args.out / f"days-{days}")), flush=True)
 
 
 if __name__ == "__main__":

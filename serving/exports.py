@@ -5,21 +5,35 @@ every table's new version first and then swaps the links, so the exports of a ni
 visible together. A daily table's new version holds the partitions the night reaches, written
 afresh, and hard links to the files of the other partitions of the previous version (same file
 system, no bytes copied): unchanged history costs a directory entry, not a rewrite. Versions
-are never modified once linked, so a reader listing the previous one can finish it."""
+are never modified once linked, so a reader listing the previous one can finish it.
+
+A table whose rows name their person-record (`REMAPPED_TABLES`) is split in `record_files`
+files a partition, `records-<NN>-<name>.parquet`, by the record (serving/reach.py
+`record_file`): an identity merge re-points a record's rows across its whole history, and then
+only the record's files of those days are rewritten, the days' other files linked."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 
-from serving.reach import Reach
+from serving.reach import Reach, record_file
+from serving.tables import REMAPPED_TABLES
 
 VERSIONS = ".versions"
+RECORD_FILE = re.compile(r"records-(\d+)-")
+
+
+def layout(record_files: int) -> str:
+    """What a publish must share with the previous one to build on its exports: the split by
+    record, whose files follow DuckDB's hash of the version."""
+    return f"{record_files} record files a partition, hash of DuckDB {duckdb.__version__}"
 
 
 def clean_leftovers(exports_dir: Path) -> None:
@@ -45,9 +59,11 @@ def write_exports(
     exports_dir: Path,
     version: str,
     keep_versions: int,
+    record_files: int = 1,
 ) -> None:
     """Writes each table of `queries` as `version`, reusing the previous version's partitions
-    outside its reach when that version is `previous_version`, then swaps the links."""
+    (or record files) outside its reach when that version is `previous_version`, then swaps the
+    links."""
     new_dirs = {}
     for t, query in queries.items():
         target = exports_dir / VERSIONS / t / version
@@ -59,15 +75,25 @@ def write_exports(
                 base, table_reach = None, Reach()
             else:
                 table_reach = reach[t]
+            record = REMAPPED_TABLES.get(t)
             # In partition order: rows scattered over hundreds of open partitions (a first publish
             # of a year, in a table stored by customer) took half again as long as sorting first.
-            con.execute(
-                f"COPY ({query} WHERE {table_reach.predicate(partition)} ORDER BY {partition}) TO '{target}' "
-                f"(FORMAT parquet, PARTITION_BY ({partition}))"
-            )
+            if record:
+                file = record_file(record, record_files)
+                con.execute(
+                    f"COPY (SELECT *, {file} AS __record_file FROM ({query}) "
+                    f"WHERE {table_reach.file_predicate(partition, file)} ORDER BY {partition}) TO '{target}' "
+                    f"(FORMAT parquet, PARTITION_BY ({partition}, __record_file))"
+                )
+                _flatten_record_files(target)
+            else:
+                con.execute(
+                    f"COPY ({query} WHERE {table_reach.predicate(partition)} ORDER BY {partition}) TO '{target}' "
+                    f"(FORMAT parquet, PARTITION_BY ({partition}))"
+                )
             target.mkdir(exist_ok=True)  # no row in reach writes no directory
             if base is not None:
-                _link_unreached(base, target, table_reach)
+                _link_unreached(base, target, table_reach, by_record=bool(record))
         else:
             target.mkdir()
             con.execute(f"COPY ({query}) TO '{target / (t + '.parquet')}' (FORMAT parquet)")
@@ -83,13 +109,28 @@ def write_exports(
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _link_unreached(base: Path, target: Path, reach: Reach) -> None:
-    """Hard-links the files of `base`'s partitions that `reach` does not cover into `target`."""
+def _flatten_record_files(target: Path) -> None:
+    """Moves `<partition>/__record_file=N/<name>` to `<partition>/records-NN-<name>`: readers of
+    the hive partitions see the partition column, not the file's number."""
+    for part in target.iterdir():
+        for sub in part.iterdir():
+            n = int(sub.name.partition("=")[2])
+            for f in sub.iterdir():
+                os.rename(f, part / f"records-{n:02d}-{f.name}")
+            sub.rmdir()
+
+
+def _link_unreached(base: Path, target: Path, reach: Reach, by_record: bool) -> None:
+    """Hard-links the files of `base`'s partitions that `reach` does not cover into `target`:
+    whole partitions, or `by_record` the record files."""
     for part in base.iterdir():
-        if not part.is_dir() or reach.covers(_partition_value(part.name)):
+        value = _partition_value(part.name)
+        if not part.is_dir() or reach.covers(value) and not by_record:
             continue
-        (target / part.name).mkdir()
         for f in part.iterdir():
+            if by_record and reach.covers_file(value, int(RECORD_FILE.match(f.name).group(1))):
+                continue
+            (target / part.name).mkdir(exist_ok=True)
             os.link(f, target / part.name / f.name)
 
 

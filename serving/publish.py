@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from serving.exports import clean_leftovers, write_exports
+from serving.exports import clean_leftovers, layout, write_exports
 from serving.pii import column_expression
 from serving.reach import EVERYTHING, Reach, forget, night_reach
 
@@ -75,6 +75,7 @@ def _clean_leftovers(serving_path: Path) -> None:
 class _Previous:
     night: dt.date
     export_version: str
+    export_layout: str | None
     # The first partition the run that published it could have changed since the publication
     # before (None: it rewrote everything).
     changed_since: dt.date | None = None
@@ -90,7 +91,8 @@ def _previous(con: duckdb.DuckDBPyConnection, alias: str, mode: str) -> _Previou
     rows = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
     if len(rows) != 1 or rows[0]["night"] is None or rows[0]["pii_mode"] != mode or not rows[0].get("export_version"):
         return None  # none, or from before the incremental publish
-    return _Previous(rows[0]["night"], rows[0]["export_version"], rows[0].get("changed_since"))
+    return _Previous(rows[0]["night"], rows[0]["export_version"], rows[0].get("export_layout"),
+                     rows[0].get("changed_since"))
 
 
 def _since(window_start: dt.date, previous: _Previous) -> dt.date:
@@ -112,6 +114,7 @@ def publish(
     keep_versions: int = 2,
     window: tuple[dt.date, dt.date] | None = None,
     full_refresh: bool = False,
+    record_files: int = 1,
 ) -> PublishResult:
     """Copies `tables` (name → partition date column or None) of `schema` on `con` to the serving
     file and the exports, personal data served per `mode` (serving/pii.py). Tables that do not
@@ -119,7 +122,9 @@ def publish(
 
     With `window`, the run's first and last landing day, the publication builds on the previous
     one: only the partitions the night can have changed (serving/reach.py) are rewritten. Without
-    it, with `full_refresh`, or when there is no usable previous publication, all is rewritten."""
+    it, with `full_refresh`, or when there is no usable previous publication, all is rewritten.
+    `record_files`: the files a partition of a table naming the person-record is exported in
+    (serving/exports.py)."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     exports_dir.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(serving_path)
@@ -150,7 +155,8 @@ def publish(
             standby_since = _open_base(con, serving_path, tmp, alias, mode, current, changed_since)
             result.built_in = "a copy of the current file" if standby_since is None else "the standby"
             # the exports build on the current publication, the serving file maybe on the standby
-            reach = exports_reach = night_reach(con, current_alias, schema, tables, served, queries, changed_since)
+            reach = exports_reach = night_reach(con, current_alias, schema, tables, served, queries, changed_since,
+                                                record_files)
             if standby_since is not None:
                 reach = night_reach(con, alias, schema, tables, served, queries, standby_since)
         con.execute(f"DETACH DATABASE IF EXISTS {current_alias}")
@@ -161,12 +167,13 @@ def publish(
             result.rows[t] = con.execute(f"SELECT count(*) FROM {alias}.main.{t}").fetchall()[0][0]
         for t in _existing(con, "main", catalog=alias) - set(served):
             con.execute(f"DROP TABLE {alias}.main.{t}")  # no longer in the warehouse: not served
-        _write_info(con, alias, night, mode, version, changed_since, result.rows)
+        _write_info(con, alias, night, mode, version, layout(record_files), changed_since, result.rows)
         con.execute("COMMIT")
         con.execute(f"CHECKPOINT {alias}")
         con.execute(f"DETACH {alias}")
-        write_exports(con, queries, tables, exports_reach, current and current.export_version, exports_dir,
-                      version, keep_versions)
+        exports_base = current.export_version if current and current.export_layout == layout(record_files) else None
+        write_exports(con, queries, tables, exports_reach, exports_base, exports_dir, version, keep_versions,
+                      record_files)
     except BaseException:
         with contextlib.suppress(duckdb.TransactionException):  # none open: failed before or after
             con.execute("ROLLBACK")
@@ -231,16 +238,17 @@ def _write_table(con, alias: str, table: str, query: str, partition: str | None,
     con.execute(f"INSERT INTO {target} {query} WHERE {where}")
 
 
-def _write_info(con, alias: str, night, mode: str, version: str, changed_since, rows: Mapping[str, int]) -> None:
+def _write_info(con, alias: str, night, mode: str, version: str, export_layout: str, changed_since,
+                rows: Mapping[str, int]) -> None:
     con.execute(f"DROP TABLE IF EXISTS {alias}.main.{INFO_TABLE}")
     con.execute(
         f"CREATE TABLE {alias}.main.{INFO_TABLE} (night DATE, table_name VARCHAR, row_count BIGINT, "
-        "pii_mode VARCHAR, published_at TIMESTAMP, export_version VARCHAR, changed_since DATE)"
+        "pii_mode VARCHAR, published_at TIMESTAMP, export_version VARCHAR, export_layout VARCHAR, changed_since DATE)"
     )
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.executemany(
-        f"INSERT INTO {alias}.main.{INFO_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [[night, t, n, mode, now, version, changed_since] for t, n in rows.items()],
+        f"INSERT INTO {alias}.main.{INFO_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [[night, t, n, mode, now, version, export_layout, changed_since] for t, n in rows.items()],
     )
 
 

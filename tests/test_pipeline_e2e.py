@@ -384,6 +384,10 @@ def test_serving_file_holds_the_last_night_with_personal_data_masked(pipeline):
     assert streets == 0 and names and all(re.fullmatch(r"\S\.( \S\.)*", n[0]) for n in names), names
     daily = paths().exports / "customer_daily_metrics"
     assert daily.is_symlink() and len(list(daily.glob("date=*"))) == DAYS
+    # the activity export, split in record files a day, carried over night after night: every row
+    activity = paths().exports / "fct_customer_activity"
+    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{activity}/*/records-*.parquet')").fetchall()[0][0] == \
+        rows["fct_customer_activity"]
 
 
 def test_cx_report_is_one_offline_file_with_every_section(pipeline):

@@ -43,8 +43,9 @@ def _warehouse(days: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _publish(con, tmp_path, night, mode="masked", window=None, tables=TABLES):
-    return publish(con, tmp_path / "serving.duckdb", tmp_path / "exports", tables, PII, mode, night, window=window)
+def _publish(con, tmp_path, night, mode="masked", window=None, tables=TABLES, record_files=16):
+    return publish(con, tmp_path / "serving.duckdb", tmp_path / "exports", tables, PII, mode, night, window=window,
+                   record_files=record_files)
 
 
 def test_masked_by_default_hashed_or_clear_on_request(tmp_path):
@@ -249,8 +250,16 @@ def _contents(root: Path, tables) -> dict:
 
 
 def _inodes(exports: Path, table: str) -> dict[str, int]:
-    """Inode of each partition's file in the current version of a daily table's export."""
-    return {p.parent.name: p.stat().st_ino for p in (exports / table).glob("*/*.parquet")}
+    """Inode of each file (`<partition>/<name>`) in the current version of a daily table's export."""
+    return {f"{p.parent.name}/{p.name}": p.stat().st_ino for p in (exports / table).glob("*/*.parquet")}
+
+
+def _record_file(record_id: str, files: int) -> str:
+    from serving.reach import record_file
+
+    n = duckdb.sql(f"SELECT {record_file(('source_system', 'source_record_id'), files)} "
+                   f"FROM (SELECT 'shop' AS source_system, '{record_id}' AS source_record_id)").fetchall()[0][0]
+    return f"records-{n:02d}-data_0.parquet"
 
 
 def test_a_nightly_publish_rewrites_only_its_window_and_equals_a_full_one(tmp_path):
@@ -263,7 +272,7 @@ def test_a_nightly_publish_rewrites_only_its_window_and_equals_a_full_one(tmp_pa
     result = _publish(con, nightly, night, window=(night, night))
     assert not result.full and result.rows == {"dim_customer": 2, "customer_daily_metrics": 12}
     after = _inodes(nightly / "exports", "customer_daily_metrics")
-    assert sorted(after) == [f"date={START + dt.timedelta(days=i)}" for i in range(6)]
+    assert sorted(after) == [f"date={START + dt.timedelta(days=i)}/data_0.parquet" for i in range(6)]
     assert all(after[d] == before[d] for d in before), "a partition before the window was rewritten"
     assert _publish(con, full, night).full
     built = TABLES.keys() - {"next_best_offers"}
@@ -275,22 +284,29 @@ def test_a_nightly_publish_rewrites_only_its_window_and_equals_a_full_one(tmp_pa
     assert all(_inodes(nightly / "exports", "customer_daily_metrics")[d] == before[d] for d in before)
 
 
-def test_an_identity_merge_republishes_the_older_partitions_it_re_points(tmp_path):
+@pytest.mark.parametrize("record_files", [1, 16])
+def test_an_identity_merge_republishes_the_older_record_files_it_re_points(tmp_path, record_files):
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     con = _activity_warehouse(5)
-    _publish(con, nightly, START + dt.timedelta(days=4), tables=REMAP_TABLES)
+    _publish(con, nightly, START + dt.timedelta(days=4), tables=REMAP_TABLES, record_files=record_files)
     before = _inodes(nightly / "exports", "fct_customer_activity")
     # night 5: new rows, and r2 (c2) is merged into c1: its row of day 1 is re-pointed
     night = START + dt.timedelta(days=5)
     con = _activity_warehouse(6)
     con.execute("UPDATE marts.customer_identity_map SET customer_id = 'c1' WHERE source_record_id = 'r2'")
     con.execute("UPDATE marts.fct_customer_activity SET customer_id = 'c1' WHERE source_record_id = 'r2'")
-    assert not _publish(con, nightly, night, window=(night, night), tables=REMAP_TABLES).full
+    assert not _publish(con, nightly, night, window=(night, night), tables=REMAP_TABLES,
+                        record_files=record_files).full
     after = _inodes(nightly / "exports", "fct_customer_activity")
-    rewritten = {d for d in before if after[d] != before[d]}
-    # r2's row, re-pointed; not r1's, whose customer c1 gained a record but whose rows did not move
-    assert rewritten == {f"known_date={START + dt.timedelta(days=1)}"}
-    _publish(con, full, night, tables=REMAP_TABLES)
+    rewritten = {f for f in before if after.get(f) != before[f]}
+    # r2's file of day 1, re-pointed; not r1's, whose customer c1 gained a record but whose rows
+    # did not move; nor, when the day is split, r3's file of day 1
+    day_1 = f"known_date={START + dt.timedelta(days=1)}"
+    assert rewritten == {f"{day_1}/{_record_file('r2', record_files)}"}
+    if record_files > 1:
+        assert _record_file("r3", record_files) != _record_file("r2", record_files)
+        assert f"{day_1}/{_record_file('r3', record_files)}" in before
+    _publish(con, full, night, tables=REMAP_TABLES, record_files=record_files)
     assert _contents(nightly, REMAP_TABLES) == _contents(full, REMAP_TABLES)
     with duckdb.connect(str(nightly / "serving.duckdb"), read_only=True) as srv:
         assert srv.execute("SELECT DISTINCT customer_id FROM fct_customer_activity WHERE source_record_id = 'r2'"
@@ -319,6 +335,22 @@ def test_new_person_records_leave_history_out_of_the_rewrite(tmp_path):
     _publish(con, full, night, tables=REMAP_TABLES)
     assert not _publish(con, tmp_path, night, window=(night, night), tables=REMAP_TABLES).full
     assert _contents(tmp_path, REMAP_TABLES) == _contents(full, REMAP_TABLES)
+
+
+def test_another_split_of_the_records_rewrites_the_export_whole(tmp_path):
+    """The record files of the previous export are only reused by a publish that splits the rows
+    the same way (the same number of files, the same DuckDB hash)."""
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    _publish(_activity_warehouse(5), nightly, START + dt.timedelta(days=4), tables=REMAP_TABLES, record_files=16)
+    before = _inodes(nightly / "exports", "fct_customer_activity")
+    night = START + dt.timedelta(days=5)
+    con = _activity_warehouse(6)
+    assert not _publish(con, nightly, night, window=(night, night), tables=REMAP_TABLES, record_files=4).full
+    after = _inodes(nightly / "exports", "fct_customer_activity")
+    assert not set(after.values()) & set(before.values())
+    assert {f.split("/")[1] for f in after} <= {f"records-{n:02d}-data_0.parquet" for n in range(4)}
+    _publish(con, full, night, tables=REMAP_TABLES, record_files=4)
+    assert _contents(nightly, REMAP_TABLES) == _contents(full, REMAP_TABLES)
 
 
 def test_a_mapping_whose_match_details_change_but_not_its_customer_moves_no_row(tmp_path):

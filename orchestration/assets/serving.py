@@ -72,7 +72,7 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
                 result = publish(
                     con, paths().serving, paths().exports, SERVED_TABLES, pii, cfg["pii"], night,
                     keep_versions=int(cfg["keep_export_versions"]), window=(days[0], days[-1]),
-                    full_refresh=config.full_refresh,
+                    full_refresh=config.full_refresh, record_files=int(cfg["record_files_per_day"]),
                 )
         with warehouse.get_connection() as con:
             preview = con.execute(
