@@ -82,7 +82,7 @@ def write_exports(
                 file = record_file(record, record_files)
                 con.execute(
                     f"COPY (SELECT *, {file} AS __record_file FROM ({query}) "
-                    f"WHERE {table_reach.file_predicate(partition, file)} ORDER BY {partition}) TO '{target}' "
+                    f"WHERE {table_reach.predicate(partition, file=file)} ORDER BY {partition}) TO '{target}' "
                     f"(FORMAT parquet, PARTITION_BY ({partition}, __record_file))"
                 )
                 _flatten_record_files(target)

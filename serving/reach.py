@@ -42,30 +42,24 @@ class Reach:
     def covers(self, value: dt.date | None) -> bool:
         return self.since is None or value is None or value >= self.since or value in self.also
 
-    def predicate(self, column: str, by_row: bool = False) -> str:
-        """SQL true for the rows of the reached partitions, or with `by_row` of the reached rows."""
+    def predicate(self, column: str, by_row: bool = False, file: str | None = None) -> str:
+        """SQL true for the rows of the reached partitions; with `by_row` of the reached rows; with
+        `file` (the expression of a row's record file) of the reached record files."""
         if self.since is None:
             return "true"
         terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
         if by_row and self.rows:
             terms.append(self.rows)
-        elif self.also:
+        elif file is not None and self.files:
+            pairs = ", ".join(f"(DATE '{d}', {n})" for d, n in sorted(self.files))
+            terms.append(f'("{column}", {file}) IN ({pairs})')
+        elif file is None and self.also:
             dates = ", ".join(f"DATE '{d}'" for d in sorted(self.also))
             terms.append(f'"{column}" IN ({dates})')
         return "(" + " OR ".join(terms) + ")"
 
     def covers_file(self, value: dt.date | None, file: int) -> bool:
         return self.since is None or value is None or value >= self.since or (value, file) in self.files
-
-    def file_predicate(self, column: str, file: str) -> str:
-        """SQL true for the rows of the reached record files (`file`: their file's expression)."""
-        if self.since is None:
-            return "true"
-        terms = [f'"{column}" IS NULL', f"\"{column}\" >= DATE '{self.since}'"]
-        if self.files:
-            pairs = ", ".join(f"(DATE '{d}', {n})" for d, n in sorted(self.files))
-            terms.append(f'("{column}", {file}) IN ({pairs})')
-        return "(" + " OR ".join(terms) + ")"
 
 
 EVERYTHING = Reach()
