@@ -86,6 +86,8 @@ class Step:
     rows_in: int = 0
     rows_out: int = 0
     outputs: dict[str, int] = field(default_factory=dict)
+    # dbt's node time of each model the step built (dagster-dbt's "Execution Duration")
+    node_s: dict[str, float] = field(default_factory=dict)
 
 
 def _int(value) -> int | None:
@@ -96,7 +98,8 @@ def _int(value) -> int | None:
 def run_steps(instance, run_id: str) -> list[Step]:
     """The run's steps with their times, and rows from their materialisations' metadata: rows
     out = each asset's `dagster/row_count` (its table after the step), rows in = the landed
-    rows of ingestion steps. A range run records one materialisation per day: counted once."""
+    rows of ingestion steps, dbt's node times. A range run records one materialisation per day:
+    counted once. A marts build in windows reports the nodes of its last window."""
     steps: dict[str, Step] = {}
     for record in instance.all_logs(run_id):
         event = record.dagster_event
@@ -114,6 +117,9 @@ def run_steps(instance, run_id: str) -> list[Step]:
             if asset in step.outputs:
                 continue
             step.outputs[asset] = _int(mat.metadata.get("dagster/row_count")) or 0
+            duration = mat.metadata.get("Execution Duration")
+            if duration is not None:
+                step.node_s[asset] = round(float(getattr(duration, "value", duration)), 1)
             step.rows_in += _int(mat.metadata.get("rows_landed")) or 0
     for step in steps.values():
         step.rows_out = sum(step.outputs.values())
@@ -130,3 +136,35 @@ def stage_summary(steps: list[Step], sampler: MemorySampler) -> dict[str, dict]:
         s["rows_in"] += step.rows_in
         s["rows_out"] += step.rows_out
     return stages
+
+
+def dbt_node_times(steps: list[Step]) -> dict[str, float]:
+    """dbt's node time per model of the run, slowest first."""
+    nodes = {asset: t for step in steps for asset, t in step.node_s.items()}
+    return dict(sorted(nodes.items(), key=lambda item: -item[1]))
+
+
+def disk_usage(data_dir: Path, warehouse: Path) -> dict[str, float]:
+    """MiB on disk of the data directory's parts (hard links counted once, as `du` does), and of
+    the warehouse file's free blocks: DuckDB reuses them but does not give them back."""
+    import duckdb
+
+    seen: set[tuple[int, int]] = set()
+
+    def mib(path: Path) -> float:
+        total = 0
+        for f in [path] if path.is_file() else path.rglob("*"):
+            st = f.lstat()
+            if f.is_file() and (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+        return round(total / 2**20, 1)
+
+    usage = {part.name: mib(part) for part in sorted(data_dir.iterdir())}
+    if warehouse.exists():
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            size = con.execute("PRAGMA database_size").fetchall()[0]
+            columns = [d[0] for d in con.description]
+        info = dict(zip(columns, size))
+        usage["warehouse_free_blocks"] = round(info["free_blocks"] * info["block_size"] / 2**20, 1)
+    return usage

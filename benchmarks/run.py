@@ -17,7 +17,8 @@ phases), then runs the job the schedule runs, in process, phase by phase:
   nightly_2      day 2N: the nightly run on twice the history
 
 Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
-time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows. Results go to
+time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows; per dbt model its node
+time; after each phase, the disk the data directory's parts take. Results go to
 benchmarks/results/<scale>-<date>T<HHMM>.json (the start, UTC); the summary printed at the end
 is the one pasted into docs/benchmarks.md. `--no-double` stops after the first night; `--only
 nightly,full_refresh` re-measures those phases on the data and warehouse a previous run left
@@ -35,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.measure import MemorySampler, run_steps, stage_summary
+from benchmarks.measure import MemorySampler, dbt_node_times, disk_usage, run_steps, stage_summary
 from benchmarks.raw_floor import read_day
 
 SCALES = {"S": 10_000, "M": 100_000, "L": 1_000_000}
@@ -46,6 +47,7 @@ def _log(msg: str) -> None:
 
 
 def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = False) -> dict:
+    from config.settings import paths
     from orchestration.run_day import range_tags
 
     run_config = {}
@@ -71,6 +73,8 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
         "stages": stage_summary(steps, sampler),
         "steps": {s.key: {"wall_s": round(s.end - s.start, 1), "peak_mib": sampler.peak_mib(s.start, s.end),
                           "rows_in": s.rows_in, "rows_out": s.rows_out} for s in steps},
+        "dbt_nodes_s": dbt_node_times(steps),
+        "disk_mib": disk_usage(paths().data_dir, paths().warehouse),
     }
 
 

@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
-from benchmarks.measure import MemorySampler, Step, stage_of, stage_summary, tree_rss_bytes
+import duckdb
+
+from benchmarks.measure import MemorySampler, Step, dbt_node_times, disk_usage, stage_of, stage_summary, tree_rss_bytes
 from benchmarks.run import targets
 
 
@@ -48,3 +50,24 @@ def test_targets_compare_the_nightly_run_with_the_full_refresh_and_the_doubled_h
               "nightly_2": {"wall_s": 66.0}}
     assert targets(phases) == {"nightly_s": 60.0, "nightly_peak_gib": 4.0, "refresh_speedup": 15.0,
                                "history_ratio": 1.1}
+
+
+def test_dbt_node_times_slowest_first_and_disk_counts_a_hard_link_once(tmp_path):
+    steps = [Step("dbt_pre_identity_models", 0, 1, node_s={"staging/a": 1.0}),
+             Step("dbt_mart_models", 1, 2, node_s={"marts/b": 3.5, "marts/c": 0.2})]
+    assert list(dbt_node_times(steps).items()) == [("marts/b", 3.5), ("staging/a", 1.0), ("marts/c", 0.2)]
+
+    exports = tmp_path / "exports"
+    (exports / "v1").mkdir(parents=True)
+    (exports / "v1" / "part.parquet").write_bytes(b"x" * 2**20)
+    (exports / "v2").mkdir()
+    os.link(exports / "v1" / "part.parquet", exports / "v2" / "part.parquet")
+    (tmp_path / "landing").mkdir()
+    (tmp_path / "landing" / "day.csv").write_bytes(b"y" * 2**20)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("CREATE TABLE t AS SELECT random() AS x FROM range(2000000)")
+        con.execute("DROP TABLE t")
+        con.execute("CHECKPOINT")
+    usage = disk_usage(tmp_path, tmp_path / "warehouse.duckdb")
+    assert usage["exports"] == usage["landing"] == 1.0
+    assert usage["warehouse.duckdb"] > 0 and usage["warehouse_free_blocks"] > 0

@@ -24,7 +24,7 @@ from config.settings import DBT_PROJECT_DIR
 
 DBT = Path(sys.executable).parent / "dbt"
 INCREMENTAL_MARTS = {"fct_customer_activity", "customer_daily_metrics", "cx_kpis_daily", "experience_engagement_bands"}
-INCREMENTAL_EVENTS = {"stg_marketing__email_events", "stg_marketing__web_events", "int_activity_events_unioned"}
+INCREMENTAL_EVENTS = {"stg_marketing__email_events", "stg_marketing__web_events"}
 INCREMENTAL = INCREMENTAL_MARTS | INCREMENTAL_EVENTS | {
     "churn_features",
     "churn_labels",

@@ -38,6 +38,7 @@ from orchestration.dbt_args import (
     window_chunks,
     window_vars,
 )
+from orchestration.dbt_run_folders import prune_run_folders, run_folder
 from orchestration.partitions import daily_partitions
 from orchestration.resources import Warehouse, dbt_project, on_spark, warehouse_path
 from orchestration.run_day import run_window
@@ -102,7 +103,9 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
 
 
 def _target_path(context: AssetExecutionContext) -> Path:
-    return Path("target") / f"run-{context.run.run_id}"
+    target_dir = Path(dbt_project.project_dir) / dbt_project.target_path
+    prune_run_folders(target_dir, int(pipeline_config()["dbt_run_folders_kept"]), context.run.run_id)
+    return run_folder(target_dir, context.run.run_id)
 
 
 def _run_dbt_window(context: AssetExecutionContext, dbt: DbtCliResource, args: list[str]) -> None:

@@ -1,16 +1,18 @@
-{{ config(**incremental_window_config('landed_date')) }}
+{{ config(materialized='ephemeral') }}
 {#
     Every activity of every source system in one shape, keyed by the person-record it
-    belongs to (source_system, source_record_id); fct_customer_activity adds customer_id
-    and keeps the rows of the landing window.
+    belongs to (source_system, source_record_id); fct_customer_activity adds customer_id.
+    Ephemeral: the activities are stored once, in fct_customer_activity, which this query
+    is compiled into (a table here held a second copy, as large as the mart).
 
     landed_date is the knowledge date of the row: the day the record (or the version
     that made the activity happen, e.g. the first resolved version of a ticket) FIRST
     landed. Together with the other columns it depends only on data landed up to that
     day, so it never changes when later data lands (see macros/versions.sql). That is what
-    lets this table be incremental on the landing window: a run adds the activities whose
-    landed_date is in it. The e-mail and web events (most of the rows) are read from their
-    incremental staging tables by the window; the other sources are filtered to it at the end.
+    lets fct_customer_activity be incremental on the landing window: a run adds the
+    activities whose landed_date is in it. The e-mail and web events (most of the rows) are
+    read from their incremental staging tables by the window; the other sources are filtered
+    to it at the end.
 #}
 with
 
