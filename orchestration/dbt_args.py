@@ -43,9 +43,14 @@ def churn_vars(churn: dict) -> dict[str, int]:
     return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}
 
 
-def scored_days_vars(pipeline: dict) -> dict[str, int]:
-    """dbt var of the days of a run whose daily ML outputs are made (config/pipeline.yml)."""
-    return {"backfill_scored_days": int(pipeline["backfill_scored_days"])}
+def feature_days_vars(pipeline: dict) -> dict[str, int | str]:
+    """dbt vars of the days a run makes its daily ML outputs for and the churn training snapshot
+    days, which the feature tables hold rows for (config/pipeline.yml; macros/feature_days.sql)."""
+    return {
+        "backfill_scored_days": int(pipeline["backfill_scored_days"]),
+        "churn_snapshot_every_days": int(pipeline["churn"]["snapshot_every_days"]),
+        "churn_snapshot_start": str(pipeline["partitions_start"]),
+    }
 
 
 def nbo_vars(rules: dict) -> dict[str, int]:

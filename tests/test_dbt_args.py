@@ -7,9 +7,9 @@ from orchestration.dbt_args import (
     build_args,
     chunk_days,
     churn_vars,
+    feature_days_vars,
     nbo_vars,
     refresh_window,
-    scored_days_vars,
     window_chunks,
     window_vars,
 )
@@ -81,5 +81,8 @@ def test_full_refresh_rebuilds_all_history_up_to_the_run():
     assert refresh_window("2025-12-01", "2026-01-31", True, "2026-01-01") == ("2025-12-01", "2026-01-31")
 
 
-def test_scored_days_var_comes_from_the_pipeline_config():
-    assert scored_days_vars({"backfill_scored_days": "7", "engine": "duckdb"}) == {"backfill_scored_days": 7}
+def test_feature_days_vars_come_from_the_pipeline_config():
+    pipeline = {"backfill_scored_days": "7", "engine": "duckdb", "partitions_start": "2026-01-01",
+                "churn": {"snapshot_every_days": 7, "horizon_days": 30}}
+    assert feature_days_vars(pipeline) == {
+        "backfill_scored_days": 7, "churn_snapshot_every_days": 7, "churn_snapshot_start": "2026-01-01"}

@@ -187,6 +187,7 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
         "features.churn_features": "as_of_date",
     }
     with duckdb.connect(str(data / "warehouse.duckdb")) as con:
+        _assert_features_of_the_days_read(con, last_day=BACKFILLED_DAY, scored_days=7, snapshot_every_days=7)
         con.execute("CREATE SCHEMA nightly")
         for table, day_column in tables.items():
             con.execute(
@@ -220,6 +221,30 @@ def test_backfill_after_later_data_reproduces_the_nightly_run(tmp_path):
             only_nightly = con.execute(f"SELECT count(*) FROM ({nightly} EXCEPT ALL {backfill})").fetchall()[0][0]
             assert rows > 0, table
             assert (only_backfill, only_nightly) == (0, 0), table
+
+
+def _assert_features_of_the_days_read(con, last_day: dt.date, scored_days: int, snapshot_every_days: int) -> None:
+    """A run longer than backfill_scored_days writes the churn features of every customer on the
+    days it scores and the training snapshot days, and on other days only those of the customers
+    exposed to an offer the day after (the dbt_project.yml defaults: 7, 7 from 2026-01-01)."""
+    days = con.execute("""
+        WITH eves AS (
+            SELECT DISTINCT m.customer_id, CAST(e.exposed_at AS DATE) - 1 AS as_of_date
+            FROM staging.stg_marketing__offer_exposures e
+            JOIN marts.customer_identity_map m ON m.source_system = 'marketing' AND m.source_record_id = e.contact_id
+        )
+        SELECT d.date, count(*), count(e.customer_id), count(f.customer_id)
+        FROM marts.customer_daily_metrics d
+        LEFT JOIN eves e ON e.customer_id = d.customer_id AND e.as_of_date = d.date
+        LEFT JOIN features.churn_features f ON f.customer_id = d.customer_id AND f.as_of_date = d.date
+        GROUP BY d.date ORDER BY d.date""").fetchall()
+    thinned = 0
+    for day, customers, eves, features in days:
+        kept = day > last_day - dt.timedelta(days=scored_days) or (day - START).days % snapshot_every_days == 0
+        assert features == (customers if kept else eves), day
+        thinned += not kept and eves < customers
+    assert thinned > 0
+    assert con.execute("SELECT count(*) FROM features.churn_features").fetchall()[0][0] == sum(d[3] for d in days)
 
 
 def _test_failures(warehouse: Path, target: Path, select: str, window: tuple[str, str] | None) -> dict[str, int]:
@@ -309,9 +334,9 @@ def test_churn_offer_and_scoring_vars_are_the_same_for_dbt_and_the_pipeline():
     import yaml
 
     from config.settings import offer_rules, pipeline_config
-    from orchestration.dbt_args import churn_vars, nbo_vars, scored_days_vars
+    from orchestration.dbt_args import churn_vars, feature_days_vars, nbo_vars
 
     dbt_vars = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
-    passed = churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline_config())
+    passed = churn_vars(pipeline_config()["churn"]) | nbo_vars(offer_rules()) | feature_days_vars(pipeline_config())
     for name, value in passed.items():
         assert dbt_vars[name] == value, name

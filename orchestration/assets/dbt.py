@@ -32,9 +32,9 @@ from orchestration.dbt_args import (
     build_args,
     chunk_days,
     churn_vars,
+    feature_days_vars,
     nbo_vars,
     refresh_window,
-    scored_days_vars,
     window_chunks,
     window_vars,
 )
@@ -178,7 +178,7 @@ def _window(context: AssetExecutionContext, config: DbtRunConfig) -> tuple[str, 
 def _run_vars(first: str, last: str, run_last_day: str) -> dict:
     """The same vars for both steps of a run: a landing window of it and the model settings."""
     pipeline = pipeline_config()
-    settings = churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | scored_days_vars(pipeline)
+    settings = churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | feature_days_vars(pipeline)
     return window_vars(first, last) | settings | {"run_last_day": run_last_day}
 
 

@@ -1,7 +1,10 @@
 {{ config(**incremental_window_config('as_of_date')) }}
 {#
     Point-in-time churn features: one row per customer known on each as_of_date of the
-    landing window. Everything comes from customer_daily_metrics, whose row for a date
+    landing window that something reads: every day of a night (and of any run of at most
+    backfill_scored_days days); in a longer run (a backfill) the days it scores, the
+    training snapshot days, and the day before each offer exposure for that customer
+    (macros/feature_days.sql). Everything comes from customer_daily_metrics, whose row for a date
     uses only what had landed by that date, so a feature row never sees the future and a
     backfill of day D rebuilds exactly the row the nightly run of D wrote. The trend
     features compare the last 30 days with the three 30-day periods before, read from the
@@ -29,10 +32,32 @@
 
 with
 
+{%- if writes_some_feature_days() %}
+
+-- a long run writes the days something reads (macros/feature_days.sql)
+exposure_eves as (
+
+    {{ offer_exposure_eves() }}
+
+),
+{%- endif %}
+
 metrics as (
 
-    select * from {{ ref('customer_daily_metrics') }}
-    where {{ in_landing_window('date') }}
+    select daily.* from {{ ref('customer_daily_metrics') }} as daily
+    {%- if writes_some_feature_days() %}
+    left join exposure_eves
+        on exposure_eves.customer_id = daily.customer_id
+        and exposure_eves.as_of_date = daily.date
+    {%- endif %}
+    where {{ in_landing_window('daily.date') }}
+    {%- if writes_some_feature_days() %}
+      and (
+          {{ is_scored_day('daily.date') }}
+          or {{ is_churn_snapshot_day('daily.date') }}
+          or exposure_eves.customer_id is not null
+      )
+    {%- endif %}
 
 ),
 

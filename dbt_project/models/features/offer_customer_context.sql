@@ -16,22 +16,13 @@
 {%- set cooldown_days = var('nbo_decline_cooldown_days') -%}
 {%- set lookback_days = var('nbo_category_lookback_days') -%}
 {%- set longest_days = [period_days, cooldown_days] | max -%}
-{%- set scored_days = var('backfill_scored_days') | int -%}
-{%- set run_last_day = "cast('" ~ var('run_last_day') ~ "' as date)" if var('run_last_day') else window_last_day() -%}
 
 with
 
 -- the day before each offer exposure: the context its training example reads
 exposure_eves as (
 
-    select distinct
-        identity_map.customer_id,
-        cast({{ dbt.dateadd('day', -1, to_date('exposures.exposed_at')) }} as date) as as_of_date
-    from {{ ref('stg_marketing__offer_exposures') }} as exposures
-    inner join {{ ref('customer_identity_map') }} as identity_map
-        on identity_map.source_system = 'marketing'
-        and identity_map.source_record_id = exposures.contact_id
-    where {{ in_landing_window(dbt.dateadd('day', -1, to_date('exposures.exposed_at'))) }}
+    {{ offer_exposure_eves() }}
 
 ),
 
@@ -43,12 +34,7 @@ as_of as (
         on exposure_eves.customer_id = features.customer_id
         and exposure_eves.as_of_date = features.as_of_date
     where {{ in_landing_window('features.as_of_date') }}
-    {%- if scored_days > 0 %}
-      and (
-          features.as_of_date > {{ dbt.dateadd('day', -scored_days, run_last_day) }}
-          or exposure_eves.customer_id is not null
-      )
-    {%- endif %}
+      and ({{ is_scored_day('features.as_of_date') }} or exposure_eves.customer_id is not null)
 
 ),
 
