@@ -4,6 +4,7 @@ of the whole process tree (Dagster, the dbt subprocess, DuckDB inside both) and 
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ def disk_usage(data_dir: Path, warehouse: Path) -> dict[str, float]:
         total = 0
         for f in [path] if path.is_file() else path.rglob("*"):
             st = f.lstat()
-            if f.is_file() and (st.st_dev, st.st_ino) not in seen:
+            if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) not in seen:
                 seen.add((st.st_dev, st.st_ino))
                 total += st.st_blocks * 512
         return round(total / 2**20, 1)

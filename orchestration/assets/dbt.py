@@ -103,6 +103,7 @@ def _run_dbt(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: War
 
 
 def _target_path(context: AssetExecutionContext) -> Path:
+    """The run's dbt folder; first the folders of older runs beyond the kept number go."""
     target_dir = Path(dbt_project.project_dir) / dbt_project.target_path
     prune_run_folders(target_dir, int(pipeline_config()["dbt_run_folders_kept"]), context.run.run_id)
     return run_folder(target_dir, context.run.run_id)

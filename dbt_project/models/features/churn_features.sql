@@ -11,6 +11,7 @@
     metrics rows of 30, 60 and 90 days earlier (NULL when the customer was not known then).
 #}
 {%- set inactivity_days = var('churn_inactivity_days') -%}
+{%- set some_days_only = writes_some_feature_days() -%}
 {#- A run of at most this many days looks its lookback values up for its own days; a longer
     one (a backfill) computes them with window functions over every day of the lookback -#}
 {%- set lookup_max_days = 7 -%}
@@ -32,7 +33,7 @@
 
 with
 
-{%- if writes_some_feature_days() %}
+{%- if some_days_only %}
 
 -- a long run writes the days something reads (macros/feature_days.sql)
 exposure_eves as (
@@ -45,13 +46,13 @@ exposure_eves as (
 metrics as (
 
     select daily.* from {{ ref('customer_daily_metrics') }} as daily
-    {%- if writes_some_feature_days() %}
+    {%- if some_days_only %}
     left join exposure_eves
         on exposure_eves.customer_id = daily.customer_id
         and exposure_eves.as_of_date = daily.date
     {%- endif %}
     where {{ in_landing_window('daily.date') }}
-    {%- if writes_some_feature_days() %}
+    {%- if some_days_only %}
       and (
           {{ is_scored_day('daily.date') }}
           or {{ is_churn_snapshot_day('daily.date') }}
