@@ -19,7 +19,8 @@ phases), then runs the job the schedule runs, in process, phase by phase:
 Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
 time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows; per dbt model its node
 time; after each phase, the disk the data directory's parts take. Results go to
-benchmarks/results/<scale>-<date>T<HHMM>.json (the start, UTC); the summary printed at the end
+benchmarks/results/<scale>-<date>T<HHMM>.json (the start, UTC), with its chart beside it
+(benchmarks/chart.py); the summary printed at the end
 is the one pasted into docs/benchmarks.md. `--no-double` stops after the first night; `--only
 nightly,full_refresh` re-measures those phases on the data and warehouse a previous run left
 (after a change).
@@ -36,6 +37,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.chart import svg
 from benchmarks.measure import MemorySampler, dbt_node_times, disk_usage, run_steps, stage_summary
 from benchmarks.raw_floor import read_day
 
@@ -173,6 +175,7 @@ def main() -> None:
         if {"nightly", "full_refresh"} <= set(phases):
             report["targets"] = targets(phases)
         out.write_text(json.dumps(report, indent=2) + "\n")  # after each phase: a long run's partial results
+        out.with_suffix(".svg").write_text(svg(report))
     print("\n".join(summary_lines(report)))
     _log(f"wrote {out}")
 
