@@ -5,18 +5,19 @@
 writes an SVG beside each results file (`benchmarks.run` does so after every phase). The bars
 share one time axis, so a night's length against its backfill's and full refresh's shows at a
 glance; "other" is the phase's time outside its steps (Dagster planning and starting the run).
-The issue's targets are drawn where they apply: the L night's 5 minutes, a full year's backfill
-(60 minutes at L, 10 at M).
+The time targets (docs/benchmarks.md) are drawn where they apply: the L night's 5 minutes, a
+full year's backfill (60 minutes at L, 10 at M).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from html import escape
 from pathlib import Path
 
-# Okabe-Ito colours, told apart with colour-blindness too; "other" grey.
+# In pipeline order; colours that readers with colour-blindness tell apart too; "other" grey.
 STAGE_COLOURS = {
     "ingest": "#E69F00",
     "quality": "#56B4E9",
@@ -46,7 +47,7 @@ def targets_s(report: dict) -> dict[str, tuple[float, str]]:
 
 
 def segments(phase: dict) -> list[tuple[str, float]]:
-    """The phase's stages in pipeline order, then "other": its wall time outside the stages."""
+    """The phase's stages in pipeline order, then "other": its wall time outside the named stages."""
     stages = phase["stages"]
     parts = [(name, stages[name]["wall_s"]) for name in STAGE_COLOURS if name in stages and name != "other"]
     parts.append(("other", max(0.0, phase["wall_s"] - sum(s for _, s in parts))))
@@ -55,9 +56,9 @@ def segments(phase: dict) -> list[tuple[str, float]]:
 
 def ticks(axis_s: float) -> list[float]:
     """Round times from 0 to at most axis_s, eight at most: steps of 1, 2 or 5 × 10^k s."""
-    step = 1.0
+    step, factors = 1.0, itertools.cycle((2, 2.5, 2))
     while axis_s / step > 7:
-        step *= 2 if str(step)[0] in "15" else 2.5
+        step *= next(factors)
     return [k * step for k in range(int(axis_s // step) + 1)]
 
 
@@ -65,9 +66,13 @@ def svg(report: dict) -> str:
     phases = {name: p for name, p in report["phases"].items() if p.get("stages")}
     targets = {name: t for name, t in targets_s(report).items() if name in phases}
     axis_s = max([p["wall_s"] for p in phases.values()] + [t for t, _ in targets.values()] + [1.0])
-    x = lambda seconds: LABEL_W + BAR_W * seconds / axis_s  # noqa: E731
+
+    def x(seconds: float) -> float:
+        return LABEL_W + BAR_W * seconds / axis_s
+
     width, height = LABEL_W + BAR_W + VALUE_W, TOP + ROW_H * len(phases) + 30
-    used = [name for name in STAGE_COLOURS if any(name == s for p in phases.values() for s, _ in segments(p))]
+    present = {stage for p in phases.values() for stage, _ in segments(p)}
+    used = [name for name in STAGE_COLOURS if name in present]
     title = (f"{report.get('scale')}: {report.get('persons', 0):,} persons, {report.get('days')} days of history "
              f"({report.get('date')}; {report.get('machine', '')})")
     out = [
