@@ -31,7 +31,7 @@ STAGE_COLOURS = {
     "other": "#BBBBBB",
 }
 LABEL_W, BAR_W, VALUE_W = 110, 560, 190
-ROW_H, BAR_H, TOP = 30, 18, 70
+ROW_H, BAR_H, TOP = 30, 18, 80
 
 
 def targets_s(report: dict) -> dict[str, tuple[float, str]]:
@@ -73,17 +73,20 @@ def svg(report: dict) -> str:
     width, height = LABEL_W + BAR_W + VALUE_W, TOP + ROW_H * len(phases) + 30
     present = {stage for p in phases.values() for stage, _ in segments(p)}
     used = [name for name in STAGE_COLOURS if name in present]
-    title = (f"{report.get('scale')}: {report.get('persons', 0):,} persons, {report.get('days')} days of history "
-             f"({report.get('date')}; {report.get('machine', '')})")
+    title = f"{report.get('scale')}: {report.get('persons', 0):,} persons, {report.get('days')} days of history"
+    machine = f"{report.get('date')}, {report.get('machine', '')}"
+    if speed := report.get("yardstick", {}).get("start"):
+        machine += f"; fixed work took DuckDB {speed['duckdb_s']} s, Python {speed['python_s']} s"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="12">',
         f'<text x="8" y="18" font-size="13" font-weight="bold">{escape(title)}</text>',
+        f'<text x="8" y="34" font-size="11" fill="#444">{escape(machine)}</text>',
     ]
     for i, name in enumerate(used):
         lx = 8 + i * 86
-        out.append(f'<rect x="{lx}" y="32" width="12" height="12" fill="{STAGE_COLOURS[name]}"/>'
-                   f'<text x="{lx + 16}" y="42">{name}</text>')
+        out.append(f'<rect x="{lx}" y="44" width="12" height="12" fill="{STAGE_COLOURS[name]}"/>'
+                   f'<text x="{lx + 16}" y="54">{name}</text>')
     for row, (name, phase) in enumerate(phases.items()):
         y = TOP + row * ROW_H
         out.append(f'<g class="phase" data-phase="{name}" data-wall-s="{phase["wall_s"]}">')

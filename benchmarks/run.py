@@ -18,7 +18,8 @@ phases), then runs the job the schedule runs, in process, phase by phase:
 
 Per phase and per stage (ingest, quality, dbt, identity, churn, offers, publish, ...): wall
 time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows; per dbt model its node
-time; after each phase, the disk the data directory's parts take. Results go to
+time; after each phase, the disk the data directory's parts take; before the first phase and
+after the last, the machine's speed on fixed work (benchmarks/yardstick.py). Results go to
 benchmarks/results/<scale>-<date>T<HHMM>.json (the start, UTC), with its chart beside it
 (benchmarks/chart.py); the summary printed at the end
 is the one pasted into docs/benchmarks.md. `--no-double` stops after the first night; `--only
@@ -40,6 +41,7 @@ from pathlib import Path
 from benchmarks.chart import svg
 from benchmarks.measure import MemorySampler, dbt_node_times, disk_usage, run_steps, stage_summary
 from benchmarks.raw_floor import read_day
+from benchmarks.yardstick import yardstick
 
 SCALES = {"S": 10_000, "M": 100_000, "L": 1_000_000}
 
@@ -78,6 +80,11 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
         "dbt_nodes_s": dbt_node_times(steps),
         "disk_mib": disk_usage(paths().data_dir, paths().warehouse),
     }
+
+
+def _save(report: dict, out: Path) -> None:
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    out.with_suffix(".svg").write_text(svg(report))
 
 
 def summary_lines(report: dict) -> list[str]:
@@ -140,6 +147,8 @@ def main() -> None:
                    f"Python {platform.python_version()}",
         "phases": {},
     }
+    _log("timing the machine (benchmarks/yardstick.py)")
+    report["yardstick"] = {"start": yardstick()}
     phases = report["phases"]
 
     only = set(args.only.split(",")) if args.only else None
@@ -174,8 +183,9 @@ def main() -> None:
             phases["raw_floor"] = read_day(paths().landing, day(n))
         if {"nightly", "full_refresh"} <= set(phases):
             report["targets"] = targets(phases)
-        out.write_text(json.dumps(report, indent=2) + "\n")  # after each phase: a long run's partial results
-        out.with_suffix(".svg").write_text(svg(report))
+        _save(report, out)  # after each phase: a long run's partial results
+    report["yardstick"]["end"] = yardstick()
+    _save(report, out)
     print("\n".join(summary_lines(report)))
     _log(f"wrote {out}")
 

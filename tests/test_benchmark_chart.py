@@ -59,3 +59,9 @@ def test_axis_ticks_are_round():
     assert ticks(376) == [0, 100, 200, 300]
     assert ticks(2130) == [0, 500, 1000, 1500, 2000]
     assert ticks(117) == [0, 20, 40, 60, 80, 100]
+
+
+def test_the_machine_speed_of_the_run_is_shown_under_the_title():
+    report = _report("M", 90) | {"yardstick": {"start": {"duckdb_s": 1.31, "python_s": 1.02}}}
+    assert "fixed work took DuckDB 1.31 s, Python 1.02 s" in svg(report)
+    assert "fixed work" not in svg(_report("M", 90))  # results from before the yardstick
