@@ -21,10 +21,9 @@ time, peak memory of the process tree (Dagster + dbt + DuckDB) and rows; per dbt
 time; after each phase, the disk the data directory's parts take; before the first phase and
 after the last, the machine's speed on fixed work (benchmarks/yardstick.py). Results go to
 benchmarks/results/<scale>-<date>T<HHMM>.json (the start, UTC), with its chart beside it
-(benchmarks/chart.py); the summary printed at the end
-is the one pasted into docs/benchmarks.md. `--no-double` stops after the first night; `--only
-nightly,full_refresh` re-measures those phases on the data and warehouse a previous run left
-(after a change).
+(benchmarks/chart.py); the summary printed at the end is the one pasted into
+docs/benchmarks.md. `--no-double` stops after the first night; `--only nightly,full_refresh`
+re-measures those phases on the data and warehouse a previous run left (after a change).
 """
 
 from __future__ import annotations
