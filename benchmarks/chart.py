@@ -17,19 +17,13 @@ import json
 from html import escape
 from pathlib import Path
 
-# In pipeline order; colours that readers with colour-blindness tell apart too; "other" grey.
-STAGE_COLOURS = {
-    "ingest": "#E69F00",
-    "quality": "#56B4E9",
-    "dbt": "#009E73",
-    "identity": "#F0E442",
-    "sentiment": "#CC79A7",
-    "churn": "#0072B2",
-    "offers": "#D55E00",
-    "report": "#999933",
-    "publish": "#882255",
-    "other": "#BBBBBB",
-}
+from benchmarks.measure import STAGES
+
+# The benchmark's stages in pipeline order, each with a colour that readers with colour-blindness
+# tell apart too; "other" grey.
+_PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#CC79A7", "#0072B2", "#D55E00", "#999933", "#882255"]
+_STAGES = list(dict.fromkeys(stage for _, stage in STAGES))
+STAGE_COLOURS = dict(zip(_STAGES, _PALETTE)) | {"other": "#BBBBBB"}
 LABEL_W, BAR_W, VALUE_W = 110, 560, 190
 ROW_H, BAR_H, TOP = 30, 18, 80
 
@@ -49,7 +43,7 @@ def targets_s(report: dict) -> dict[str, tuple[float, str]]:
 def segments(phase: dict) -> list[tuple[str, float]]:
     """The phase's stages in pipeline order, then "other": its wall time outside the named stages."""
     stages = phase["stages"]
-    parts = [(name, stages[name]["wall_s"]) for name in STAGE_COLOURS if name in stages and name != "other"]
+    parts = [(name, stages[name]["wall_s"]) for name in _STAGES if name in stages]
     parts.append(("other", max(0.0, phase["wall_s"] - sum(s for _, s in parts))))
     return [(name, s) for name, s in parts if s > 0]
 
@@ -71,7 +65,8 @@ def svg(report: dict) -> str:
         return LABEL_W + BAR_W * seconds / axis_s
 
     width, height = LABEL_W + BAR_W + VALUE_W, TOP + ROW_H * len(phases) + 30
-    present = {stage for p in phases.values() for stage, _ in segments(p)}
+    bars = {name: segments(phase) for name, phase in phases.items()}
+    present = {stage for parts in bars.values() for stage, _ in parts}
     used = [name for name in STAGE_COLOURS if name in present]
     title = f"{report.get('scale')}: {report.get('persons', 0):,} persons, {report.get('days')} days of history"
     machine = f"{report.get('date')}, {report.get('machine', '')}"
@@ -92,7 +87,7 @@ def svg(report: dict) -> str:
         out.append(f'<g class="phase" data-phase="{name}" data-wall-s="{phase["wall_s"]}">')
         out.append(f'<text x="8" y="{y + 13}">{name}</text>')
         start = 0.0
-        for stage, seconds in segments(phase):
+        for stage, seconds in bars[name]:
             out.append(
                 f'<rect class="stage" data-stage="{stage}" x="{x(start):.2f}" y="{y}" '
                 f'width="{x(start + seconds) - x(start):.2f}" height="{BAR_H}" fill="{STAGE_COLOURS[stage]}">'

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Step key prefix -> stage of the table; the first match wins.
+# Step key prefix -> stage of the table, the stages in pipeline order; the first match wins.
 STAGES = [
     ("raw__", "ingest"),
     ("raw_quality_gate", "quality"),
@@ -22,8 +22,8 @@ STAGES = [
     ("marts__churn_scores", "churn"),
     ("marts__next_best_offers", "offers"),
     ("marts__experience_engagement_bands", "quality"),
-    ("serving__", "publish"),
     ("reports__", "report"),
+    ("serving__", "publish"),
 ]
 
 

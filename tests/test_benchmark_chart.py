@@ -4,7 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from benchmarks.chart import svg, ticks
+from benchmarks.chart import LABEL_W, STAGE_COLOURS, svg, ticks
+from benchmarks.measure import STAGES
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -47,10 +48,9 @@ def test_the_targets_are_drawn_where_they_apply():
     doc = ET.fromstring(svg(_report("L", 365)))
     lines = {g.get("data-phase"): g.find(f"{SVG}line[@class='target']") for g in doc.iter(f"{SVG}g")}
     bars = _bars(doc)
-    left = 110  # where the bars start
     # the axis reaches the year's target of 3,600 s: the 1,000 s backfill fills 1,000 / 3,600 of it
-    night_x = float(lines["nightly"].get("x1")) - left
-    backfill_x = float(lines["backfill"].get("x1")) - left
+    night_x = float(lines["nightly"].get("x1")) - LABEL_W
+    backfill_x = float(lines["backfill"].get("x1")) - LABEL_W
     assert night_x / backfill_x == pytest.approx(300 / 3600, rel=1e-3)
     assert sum(bars["backfill"].values()) / backfill_x == pytest.approx(1000 / 3600, rel=1e-3)
 
@@ -65,3 +65,8 @@ def test_the_machine_speed_of_the_run_is_shown_under_the_title():
     report = _report("M", 90) | {"yardstick": {"start": {"duckdb_s": 1.31, "python_s": 1.02}}}
     assert "fixed work took DuckDB 1.31 s, Python 1.02 s" in svg(report)
     assert "fixed work" not in svg(_report("M", 90))  # results from before the yardstick
+
+
+def test_every_stage_of_the_benchmark_has_its_own_colour():
+    stages = {stage for _, stage in STAGES} | {"other"}
+    assert set(STAGE_COLOURS) == stages and len(set(STAGE_COLOURS.values())) == len(stages)
