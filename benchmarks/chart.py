@@ -95,7 +95,8 @@ def svg(report: dict) -> str:
             )
             start += seconds
         peak = f", peak {phase['peak_mib']:,} MiB" if phase.get("peak_mib") else ""
-        out.append(f'<text x="{x(phase["wall_s"]) + 6:.2f}" y="{y + 13}">{phase["wall_s"]:,.1f} s{peak}</text>')
+        value = f"failed after {phase['wall_s']:,.1f} s" if phase.get("failed") else f"{phase['wall_s']:,.1f} s{peak}"
+        out.append(f'<text x="{x(phase["wall_s"]) + 6:.2f}" y="{y + 13}">{value}</text>')
         if name in targets:
             seconds, label = targets[name]
             out.append(

@@ -66,10 +66,8 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
     )
     wall = time.time() - t0
     sampler.stop()
-    if not result.success:
-        sys.exit(f"run {result.run_id} for {first}..{last} failed")
     steps = run_steps(instance, result.run_id)
-    return {
+    phase = {
         "days": f"{first}..{last}",
         "wall_s": round(wall, 1),
         "peak_mib": sampler.peak_mib(),
@@ -79,6 +77,19 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
         "dbt_nodes_s": dbt_node_times(steps),
         "disk_mib": disk_usage(paths().data_dir, paths().warehouse),
     }
+    if not result.success:  # what ran before the failure is a result too
+        phase["failed"] = {
+            event.step_key: failure_reason(event.step_failure_data.error.message)
+            for event in result.all_events if event.is_step_failure
+        }
+    return phase
+
+
+def failure_reason(error: str) -> str:
+    """The innermost error in a step's failure message: dbt's and DuckDB's come last, under the
+    exception that carried them."""
+    lines = [line.strip() for line in error.splitlines() if "Error" in line]
+    return lines[-1] if lines else error.strip().splitlines()[0]
 
 
 def _save(report: dict, out: Path) -> None:
@@ -178,6 +189,9 @@ def main() -> None:
         _log(f"{name}: landing days {day(first)}..{day(last)}")
         phases[name] = _phase(job, instance, day(first), day(last), full_refresh)
         _log(f"{name}: {phases[name]['wall_s']} s, peak {phases[name]['peak_mib']:,} MiB")
+        if failed := phases[name].get("failed"):
+            _save(report, out)
+            sys.exit(f"{name} failed ({failed}); results so far in {out}")
         if name == "nightly":
             phases["raw_floor"] = read_day(paths().landing, day(n))
         if {"nightly", "full_refresh"} <= set(phases):

@@ -70,3 +70,11 @@ def test_the_machine_speed_of_the_run_is_shown_under_the_title():
 def test_every_stage_of_the_benchmark_has_its_own_colour():
     stages = {stage for _, stage in STAGES} | {"other"}
     assert set(STAGE_COLOURS) == stages and len(set(STAGE_COLOURS.values())) == len(stages)
+
+
+def test_a_failed_phase_says_so_beside_its_bar():
+    report = _report("L", 365)
+    report["phases"]["backfill"]["failed"] = {"dbt_mart_models": "Out of Memory Error"}
+    doc = ET.fromstring(svg(report))
+    texts = {g.get("data-phase"): [t.text for t in g.iter(f"{SVG}text")] for g in doc.iter(f"{SVG}g")}
+    assert "failed after 1,000.0 s" in texts["backfill"] and "100.0 s, peak 5,000 MiB" in texts["nightly"]

@@ -7,7 +7,7 @@ import sys
 import duckdb
 
 from benchmarks.measure import MemorySampler, Step, dbt_node_times, disk_usage, stage_of, stage_summary, tree_rss_bytes
-from benchmarks.run import targets
+from benchmarks.run import failure_reason, targets
 
 
 def test_every_step_of_the_nightly_job_falls_in_a_named_stage():
@@ -50,6 +50,21 @@ def test_targets_compare_the_nightly_run_with_the_full_refresh_and_the_doubled_h
               "nightly_2": {"wall_s": 66.0}}
     assert targets(phases) == {"nightly_s": 60.0, "nightly_peak_gib": 4.0, "refresh_speedup": 15.0,
                                "history_ratio": 1.1}
+
+
+def test_a_failed_step_is_told_by_its_innermost_error():
+    # the shape of dagster-dbt's message when dbt fails, and of a DuckDB error in a Python step
+    dbt = (
+        "The dbt CLI process with command\n\n`dbt build --selector marts`\n\nfailed with exit code `1`.\n\n"
+        "Errors parsed from dbt logs:\n\n49 of 108 ERROR creating sql model features.churn_features\n\n"
+        "  Runtime Error in model churn_features (models/features/churn_features.sql)\n"
+        "  Out of Memory Error: failed to pin block of size 256.0 KiB (5.5 GiB/5.5 GiB used)\n\n"
+        "  Possible solutions:\n  * Reducing the number of threads (SET threads=X)\n"
+    )
+    assert failure_reason(dbt) == "Out of Memory Error: failed to pin block of size 256.0 KiB (5.5 GiB/5.5 GiB used)"
+    assert failure_reason("duckdb.duckdb.IOException: IO Error: No space left on device\n") == (
+        "duckdb.duckdb.IOException: IO Error: No space left on device")
+    assert failure_reason("step timed out\nafter 10 s") == "step timed out"
 
 
 def test_dbt_node_times_slowest_first_and_disk_counts_a_hard_link_once(tmp_path):

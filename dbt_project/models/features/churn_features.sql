@@ -12,9 +12,13 @@
 #}
 {%- set inactivity_days = var('churn_inactivity_days') -%}
 {%- set some_days_only = writes_some_feature_days() -%}
-{#- A run of at most this many days looks its lookback values up for its own days; a longer
-    one (a backfill) computes them with window functions over every day of the lookback -#}
+{#- A run of at most this many days, or one that writes some days only (a backfill), looks its
+    lookback values up for the rows it writes; a longer one that writes every day computes them
+    with window functions over every day of the lookback. At a million customers those sort
+    the 90 dense days before the window with it, and a year's backfill ran out of DuckDB's 6 GB
+    in its fourth window, for features of a seventh of the days. -#}
 {%- set lookup_max_days = 7 -%}
+{%- set looks_up = window_days() <= lookup_max_days or some_days_only -%}
 {#- trailing sums of recent_activity: (feature, column, first and last day counted, in days
     before the as_of day), and metrics of an earlier day: (feature, column, days before) -#}
 {%- set trailing_sums = [
@@ -43,9 +47,12 @@ exposure_eves as (
 ),
 {%- endif %}
 
-metrics as (
+{%- if looks_up %}
 
-    select daily.* from {{ ref('customer_daily_metrics') }} as daily
+-- the rows written, keys only: several steps read them, the metrics columns are read at the end
+feature_days as (
+
+    select daily.customer_id, daily.date from {{ ref('customer_daily_metrics') }} as daily
     {%- if some_days_only %}
     left join exposure_eves
         on exposure_eves.customer_id = daily.customer_id
@@ -61,6 +68,7 @@ metrics as (
     {%- endif %}
 
 ),
+{%- endif %}
 
 customers as (
 
@@ -90,10 +98,10 @@ recent_activity as (
 
 ),
 
-{%- if window_days() <= lookup_max_days %}
+{%- if looks_up %}
 
--- A night (or a few): the metrics of 30, 60 and 90 days before each as_of row, and its
--- trailing actions, looked up for the window's days. The window functions below sort the
+-- A night (or a few), or the days a backfill writes: the metrics of 30, 60 and 90 days before
+-- each row written, and its trailing actions, looked up. The window functions below sort the
 -- 91 dense days before a night for the one row written per customer (a million customers
 -- with 90 days of history: 31 s, against 5 s).
 {%- for days in earlier_metrics | map(attribute=2) | unique %}
@@ -129,41 +137,41 @@ counted_activity as (
 trailing_activity as (
 
     select
-        metrics.customer_id,
-        metrics.date,
+        feature_days.customer_id,
+        feature_days.date,
         {%- for name, column, first, last in trailing_sums %}
-        sum(case when counted_activity.known_date >= {{ dbt.dateadd('day', -first, 'metrics.date') }}
-            and counted_activity.known_date <= {{ dbt.dateadd('day', -last, 'metrics.date') }}
+        sum(case when counted_activity.known_date >= {{ dbt.dateadd('day', -first, 'feature_days.date') }}
+            and counted_activity.known_date <= {{ dbt.dateadd('day', -last, 'feature_days.date') }}
             then counted_activity.{{ column }} else 0 end) as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from metrics
+    from feature_days
     inner join counted_activity
-        on counted_activity.customer_id = metrics.customer_id
-        and counted_activity.known_date <= metrics.date
-        and counted_activity.known_date >= {{ dbt.dateadd('day', -trailing_days, 'metrics.date') }}
-    group by metrics.customer_id, metrics.date
+        on counted_activity.customer_id = feature_days.customer_id
+        and counted_activity.known_date <= feature_days.date
+        and counted_activity.known_date >= {{ dbt.dateadd('day', -trailing_days, 'feature_days.date') }}
+    group by feature_days.customer_id, feature_days.date
 
 ),
 
 lookback as (
 
     select
-        metrics.customer_id,
-        metrics.date,
+        feature_days.customer_id,
+        feature_days.date,
         {%- for name, column, first, last in trailing_sums %}
         cast(coalesce(trailing_activity.{{ name }}, 0) as {{ dbt.type_int() }}) as {{ name }},
         {%- endfor %}
         {%- for name, column, days in earlier_metrics %}
         metrics_{{ days }}d_before.{{ column }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from metrics
+    from feature_days
     left join trailing_activity
-        on trailing_activity.customer_id = metrics.customer_id
-        and trailing_activity.date = metrics.date
+        on trailing_activity.customer_id = feature_days.customer_id
+        and trailing_activity.date = feature_days.date
     {%- for days in earlier_metrics | map(attribute=2) | unique %}
     left join metrics_{{ days }}d_before
-        on metrics_{{ days }}d_before.customer_id = metrics.customer_id
-        and metrics_{{ days }}d_before.date = metrics.date
+        on metrics_{{ days }}d_before.customer_id = feature_days.customer_id
+        and metrics_{{ days }}d_before.date = feature_days.date
     {%- endfor %}
 
 ),
@@ -220,7 +228,7 @@ lookback as (
 as_of as (
 
     select
-        metrics.*,
+        daily.*,
         lookback.actions_14d,
         lookback.actions_prior_14d,
         lookback.cancel_signals_30d,
@@ -229,10 +237,11 @@ as_of as (
         lookback.engagement_points_prev_90d,
         lookback.experience_score_30d_ago,
         lookback.mrr_90d_ago
-    from metrics
+    from {{ ref('customer_daily_metrics') }} as daily
     inner join lookback
-        on lookback.customer_id = metrics.customer_id
-        and lookback.date = metrics.date
+        on lookback.customer_id = daily.customer_id
+        and lookback.date = daily.date
+    where {{ in_landing_window('daily.date') }}
 
 ),
 
