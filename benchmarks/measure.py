@@ -89,11 +89,19 @@ class Step:
     outputs: dict[str, int] = field(default_factory=dict)
     # dbt's node time of each model the step built (dagster-dbt's "Execution Duration")
     node_s: dict[str, float] = field(default_factory=dict)
+    failure: str | None = None  # the innermost error of a failed step (failure_reason)
 
 
 def _int(value) -> int | None:
     value = getattr(value, "value", value)
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def failure_reason(error: str) -> str:
+    """The innermost error in a step's failure message: dbt's and DuckDB's come last, under the
+    exception that carried them."""
+    lines = [line.strip() for line in error.splitlines() if "Error" in line]
+    return lines[-1] if lines else error.strip().splitlines()[0]
 
 
 def run_steps(instance, run_id: str) -> list[Step]:
@@ -111,6 +119,8 @@ def run_steps(instance, run_id: str) -> list[Step]:
             steps[event.step_key] = Step(event.step_key, record.timestamp)
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in steps:
             steps[event.step_key].end = record.timestamp
+            if kind == "STEP_FAILURE":
+                steps[event.step_key].failure = failure_reason(event.step_failure_data.error.message)
         elif kind == "ASSET_MATERIALIZATION" and event.step_key in steps:
             mat = event.event_specific_data.materialization
             asset = "/".join(mat.asset_key.path)

@@ -78,18 +78,8 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
         "disk_mib": disk_usage(paths().data_dir, paths().warehouse),
     }
     if not result.success:  # what ran before the failure is a result too
-        phase["failed"] = {
-            event.step_key: failure_reason(event.step_failure_data.error.message)
-            for event in result.all_events if event.is_step_failure
-        }
+        phase["failed"] = {s.key: s.failure for s in steps if s.failure}
     return phase
-
-
-def failure_reason(error: str) -> str:
-    """The innermost error in a step's failure message: dbt's and DuckDB's come last, under the
-    exception that carried them."""
-    lines = [line.strip() for line in error.splitlines() if "Error" in line]
-    return lines[-1] if lines else error.strip().splitlines()[0]
 
 
 def _save(report: dict, out: Path) -> None:

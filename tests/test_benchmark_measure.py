@@ -6,8 +6,17 @@ import sys
 
 import duckdb
 
-from benchmarks.measure import MemorySampler, Step, dbt_node_times, disk_usage, stage_of, stage_summary, tree_rss_bytes
-from benchmarks.run import failure_reason, targets
+from benchmarks.measure import (
+    MemorySampler,
+    Step,
+    dbt_node_times,
+    disk_usage,
+    failure_reason,
+    stage_of,
+    stage_summary,
+    tree_rss_bytes,
+)
+from benchmarks.run import targets
 
 
 def test_every_step_of_the_nightly_job_falls_in_a_named_stage():
