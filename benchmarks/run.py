@@ -78,7 +78,8 @@ def _phase(job, instance, first: dt.date, last: dt.date, full_refresh: bool = Fa
         "disk_mib": disk_usage(paths().data_dir, paths().warehouse),
     }
     if not result.success:  # what ran before the failure is a result too
-        phase["failed"] = {s.key: s.failure for s in steps if s.failure}
+        # a run can fail outside its steps (planning, a resource): it must stop the benchmark too
+        phase["failed"] = {s.key: s.failure for s in steps if s.failure} or {"run": "failed outside its steps"}
     return phase
 
 
