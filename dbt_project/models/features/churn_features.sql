@@ -134,22 +134,39 @@ counted_activity as (
 
 ),
 
+-- the rows written and the activity days before them, one series per customer: the trailing
+-- sums are RANGE frames over the day number, which count the activity days only
+trailing_series as (
+
+    select customer_id, known_date as date, actions, cancel_signals, false as is_written
+    from counted_activity
+    union all
+    select customer_id, date, 0 as actions, 0 as cancel_signals, true as is_written
+    from feature_days
+
+),
+
 trailing_activity as (
 
-    select
-        feature_days.customer_id,
-        feature_days.date,
-        {%- for name, column, first, last in trailing_sums %}
-        sum(case when counted_activity.known_date >= {{ dbt.dateadd('day', -first, 'feature_days.date') }}
-            and counted_activity.known_date <= {{ dbt.dateadd('day', -last, 'feature_days.date') }}
-            then counted_activity.{{ column }} else 0 end) as {{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from feature_days
-    inner join counted_activity
-        on counted_activity.customer_id = feature_days.customer_id
-        and counted_activity.known_date <= feature_days.date
-        and counted_activity.known_date >= {{ dbt.dateadd('day', -trailing_days, 'feature_days.date') }}
-    group by feature_days.customer_id, feature_days.date
+    select * from (
+        select
+            customer_id,
+            date,
+            is_written,
+            {%- for name, column, first, last in trailing_sums %}
+            sum({{ column }}) over (
+                partition by customer_id order by day_number
+                range between {{ first }} preceding and {{ last ~ ' preceding' if last else 'current row' }}
+            ) as {{ name }}{{ ',' if not loop.last }}
+            {%- endfor %}
+        from (
+            select
+                trailing_series.*,
+                {{ dbt.datediff("cast('1970-01-01' as date)", 'trailing_series.date', 'day') }} as day_number
+            from trailing_series
+        ) numbered
+    ) windowed
+    where is_written
 
 ),
 
