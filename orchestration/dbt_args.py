@@ -38,12 +38,6 @@ def chunk_days(customers: int, max_customer_days: int) -> int:
     return max(1, max_customer_days // max(customers, 1))
 
 
-def memory_vars(first_day: str, last_day: str, backfill_memory_limit: str) -> dict[str, str]:
-    """The dbt profile's DuckDB memory for a window of several landing days (a backfill's, a full
-    refresh's); a one-day run (a night) keeps the warehouse's limit."""
-    return {"duckdb_memory_limit": backfill_memory_limit} if first_day != last_day else {}
-
-
 def churn_vars(churn: dict) -> dict[str, int]:
     """dbt vars of the churn label definitions, from the churn section of config/pipeline.yml."""
     return {"churn_horizon_days": int(churn["horizon_days"]), "churn_inactivity_days": int(churn["inactivity_days"])}

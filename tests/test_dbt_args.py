@@ -8,7 +8,6 @@ from orchestration.dbt_args import (
     chunk_days,
     churn_vars,
     feature_days_vars,
-    memory_vars,
     nbo_vars,
     refresh_window,
     window_chunks,
@@ -53,11 +52,6 @@ def test_window_length_follows_the_customers():
     assert chunk_days(100_000, 75_000_000) == 750  # a year in one invocation at 100k customers
     assert chunk_days(0, 75_000_000) == 75_000_000  # no identity map yet: one invocation
     assert chunk_days(200_000_000, 75_000_000) == 1
-
-
-def test_runs_of_several_days_get_the_backfill_memory():
-    assert memory_vars("2026-01-01", "2026-03-14", "12GB") == {"duckdb_memory_limit": "12GB"}
-    assert memory_vars("2026-03-14", "2026-03-14", "12GB") == {}  # a night: the warehouse's limit
 
 
 def test_churn_vars_come_from_the_churn_config():

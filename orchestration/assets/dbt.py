@@ -33,7 +33,6 @@ from orchestration.dbt_args import (
     chunk_days,
     churn_vars,
     feature_days_vars,
-    memory_vars,
     nbo_vars,
     refresh_window,
     window_chunks,
@@ -181,8 +180,7 @@ def _run_vars(first: str, last: str, run_last_day: str) -> dict:
     """The same vars for both steps of a run: a landing window of it and the model settings."""
     pipeline = pipeline_config()
     settings = churn_vars(pipeline["churn"]) | nbo_vars(offer_rules()) | feature_days_vars(pipeline)
-    memory = memory_vars(first, last, str(pipeline["warehouse"]["backfill_memory_limit"]))
-    return window_vars(first, last) | settings | memory | {"run_last_day": run_last_day}
+    return window_vars(first, last) | settings | {"run_last_day": run_last_day}
 
 
 @dbt_assets(
