@@ -104,6 +104,11 @@
     cast({{ dbt.datediff("cast('1970-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")", ts, 'second') }} as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
+{# Days since 1970-01-01 of a date: the order of RANGE frames counted in days (Spark's need a number). #}
+{% macro epoch_days(date) -%}
+    {{ dbt.datediff("cast('1970-01-01' as date)", date, 'day') }}
+{%- endmacro %}
+
 {# Cast to date (timestamps are naive UTC, so the UTC calendar day). #}
 {% macro to_date(expr) -%}
     cast({{ expr }} as date)

@@ -136,12 +136,25 @@ counted_activity as (
 
 -- the rows written and the activity days before them, one series per customer: the trailing
 -- sums are RANGE frames over the day number, which count the activity days only
+{%- set summed_columns = trailing_sums | map(attribute=1) | unique | list %}
 trailing_series as (
 
-    select customer_id, known_date as date, actions, cancel_signals, false as is_written
+    select
+        customer_id,
+        known_date as date,
+        {{ epoch_days('known_date') }} as day_number,
+        {{ summed_columns | join(', ') }},
+        false as is_written
     from counted_activity
     union all
-    select customer_id, date, 0 as actions, 0 as cancel_signals, true as is_written
+    select
+        customer_id,
+        date,
+        {{ epoch_days('date') }} as day_number,
+        {%- for column in summed_columns %}
+        0 as {{ column }},
+        {%- endfor %}
+        true as is_written
     from feature_days
 
 ),
@@ -159,12 +172,7 @@ trailing_activity as (
                 range between {{ first }} preceding and {{ last ~ ' preceding' if last else 'current row' }}
             ) as {{ name }}{{ ',' if not loop.last }}
             {%- endfor %}
-        from (
-            select
-                trailing_series.*,
-                {{ dbt.datediff("cast('1970-01-01' as date)", 'trailing_series.date', 'day') }} as day_number
-            from trailing_series
-        ) numbered
+        from trailing_series
     ) windowed
     where is_written
 

@@ -392,7 +392,7 @@ numbered_days as (
 
     select
         days.*,
-        {{ dbt.datediff("cast('1970-01-01' as date)", 'days.date', 'day') }} as day_number
+        {{ epoch_days('days.date') }} as day_number
     from days
 
 ),
