@@ -442,7 +442,7 @@ rolling as (
     select
         customer_id,
         date as change_date,
-        lead(date) over running as next_row_date,
+        lead(date) over (partition by customer_id order by date, is_activity) as next_row_date,
         date >= output_start as is_output_day,
         {%- for name, _, _ in rolling_sums %}
         sum({{ name }}) over running as {{ name }},
