@@ -343,7 +343,9 @@ activity_days as (
 -- (2) what each day does to its customer's sums: an activity day adds its amounts, and the
 -- days it leaves the 30- and 90-day windows take them away again. A rolling sum is then a
 -- running sum, exact because every amount is a whole number (of cents, seconds, answers) or
--- a half (engagement points). Running state comes from the activity days alone.
+-- a half (engagement points). Running state comes from the activity days alone. Read twice,
+-- and not stored in between: a stored copy of its three rows per activity day spilled twice
+-- as much at a million customers.
 {%- set no_activity %}
         {%- for column in running_state %}
         {{ 'null' if column in latest_columns else '0' }} as {{ column }}{{ ',' if not loop.last }}
