@@ -16,11 +16,11 @@
     How: (1) aggregate activities per customer and known_date, from 89 days before
     the window (the longest rolling window is 90 days) to its end; (2) the days whose
     values can change: days with activity, the days an activity leaves a rolling
-    window (with its amounts taken away), each customer's first output day; (3) the
-    rolling sums as running sums over those days, and running state (last purchase,
-    open tickets, subscriptions, MRR) seeded with a baseline aggregated from everything
-    known before the lookback, each day's values then held until the next such day,
-    which gives the dense customer × date grid; (4) the scores (macros/scores.sql). A one-day run (a night) takes a
+    window, each customer's first output day; (3) rolling sums with window functions
+    over those days and running state (last purchase, open tickets, subscriptions, MRR)
+    seeded with a baseline aggregated from everything known before the lookback, each
+    day's values then held until the next such day, which gives the dense customer ×
+    date grid; (4) the scores (macros/scores.sql). A one-day run (a night) takes a
     shorter way to the same values for (1) to (3): each output day's sums and totals are
     aggregated from the activities up to it.
 #}
@@ -140,7 +140,6 @@ day_offsets as (
     ('last_nps_key', "case when " ~ is_nps ~ " then " ~ epoch_seconds('activity_at') ~ " * 100 + cast(score as "
         ~ dbt.type_bigint() ~ ") end"),
 ] %}
-{%- set latest_columns = latest | map(attribute=0) | list %}
 {%- set aggregates = {} %}
 {%- for name, expression in counts + amounts %}{% do aggregates.update({name: 'sum(' ~ expression ~ ')'}) %}{% endfor %}
 {%- for name, expression in latest %}{% do aggregates.update({name: 'max(' ~ expression ~ ')'}) %}{% endfor %}
@@ -192,11 +191,13 @@ output_starts as (
 ),
 
 {#- a row's activity columns, zero where it has none: of its activities on a night, of its
-    activity days in a backfill. Counts too are doubles, exact for whole numbers: DuckDB sums
-    bigints into 128-bit integers, which made a backfill's window functions a third slower. -#}
-{%- set source = 'activity_rows' if is_night else 'daily_activity' %}
+    activity days in a backfill -#}
+{%- set source = 'activity_rows' if is_night else 'activity_days' %}
 {%- set activity_columns %}
-        {%- for column, _ in counts + amounts %}
+        {%- for column, _ in counts %}
+        cast(coalesce({{ source }}.{{ column }}, 0) as {{ dbt.type_bigint() }}) as {{ column }},
+        {%- endfor %}
+        {%- for column, _ in amounts %}
         cast(coalesce({{ source }}.{{ column }}, 0) as {{ type_double() }}) as {{ column }},
         {%- endfor %}
         {%- for column, _ in latest %}
@@ -325,139 +326,98 @@ daily_activity as (
 
 ),
 
--- the days with activity of the customers known by the end, each with its customer's first
--- output day
+-- the days with activity of the customers known by the end
 activity_days as (
 
-    select
-        daily_activity.customer_id,
-        daily_activity.date,
-        output_starts.output_start,
-        {{- activity_columns }}
+    select daily_activity.*
     from daily_activity
-    inner join output_starts
-        on daily_activity.customer_id = output_starts.customer_id
-
-),
-
--- (2) what each day does to its customer's sums: an activity day adds its amounts, and the
--- days it leaves the 30- and 90-day windows take them away again. A rolling sum is then a
--- running sum, exact because every amount is a whole number (of cents, seconds, answers) or
--- a half (engagement points). Running state comes from the activity days alone. Read twice,
--- and not stored in between: a stored copy of its three rows per activity day spilled twice
--- as much at a million customers.
-{%- set no_activity %}
-        {%- for column in running_state %}
-        {{ 'null' if column in latest_columns else '0' }} as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-{%- endset %}
-signed_amounts as {{ inlined() }} (
-
-    select
-        customer_id,
-        date,
-        output_start,
-        true as is_activity,
-        {%- for name, column, _ in rolling_sums %}
-        {{ column }} as {{ name }},
-        {%- endfor %}
-        {%- for column in running_state %}
-        {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from activity_days
-    {%- for leaves_after in [short_window_days, lookback_days] %}
-
-    union all
-
-    select
-        customer_id,
-        cast({{ dbt.dateadd('day', leaves_after, 'date') }} as date) as date,
-        output_start,
-        false as is_activity,
-        {%- for name, column, days in rolling_sums %}
-        {{ '-' ~ column if days == leaves_after else '0' }} as {{ name }},
-        {%- endfor %}
-        {{- no_activity }}
-    from activity_days
-    {%- endfor %}
-
-    union all
-
-    -- the first output day, whatever happens on it
-    select
-        customer_id,
-        output_start as date,
-        output_start,
-        false as is_activity,
-        {%- for name, _, _ in rolling_sums %}
-        0 as {{ name }},
-        {%- endfor %}
-        {{- no_activity }}
-    from output_starts
-
-),
-
--- what the days before the first output day add (the lookback of the rolling windows), in one
--- row on the day before it: those days are not written
-lookback_totals as (
-
-    select
-        customer_id,
-        cast({{ dbt.dateadd('day', -1, 'output_start') }} as date) as date,
-        output_start,
-        false as is_activity,
-        {%- for name, _, _ in rolling_sums %}
-        sum({{ name }}) as {{ name }},
-        {%- endfor %}
-        {%- for column in running_state %}
-        {{ 'max' if column in latest_columns else 'sum' }}({{ column }}) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from signed_amounts
-    where date < output_start
-    group by customer_id, output_start
-
-),
-
--- the rows of the customers' running sums: the lookback's totals, then what each day of the
--- output adds. A customer's values can differ from the day before's only on these days and
--- hold between them, so the window functions below run over these rows, not over the dense
--- grid, which in a backfill has several times as many rows.
-change_rows as (
-
-    select signed_amounts.*
-    from signed_amounts
+    inner join customers
+        on daily_activity.customer_id = customers.customer_id
     cross join bounds
-    where signed_amounts.date >= signed_amounts.output_start
-      and signed_amounts.date <= bounds.grid_end
-
-    union all
-
-    select * from lookback_totals
+    where customers.first_seen_date <= bounds.grid_end
 
 ),
 
--- (3) the rolling sums and running totals after each row. A day with several rows (activity,
--- amounts leaving a window, the first output day) takes the values of its last, which adds
--- the day's activity (for the subscriptions at the day's start).
+-- the days on which a customer's values can differ from the day before's: days with
+-- activity, the days an activity leaves the 30- and 90-day windows, and the first output
+-- day. The values hold between them, so the window functions below run over these days,
+-- not over the dense grid, which in a backfill has several times as many rows.
+value_changes as (
+
+    select customer_id, date, true as is_activity from activity_days
+    union all
+    {%- for days in [short_window_days, lookback_days] %}
+    select customer_id, cast({{ dbt.dateadd('day', days, 'date') }} as date) as date, false as is_activity
+    from activity_days
+    union all
+    {%- endfor %}
+    select customer_id, output_start as date, false as is_activity from output_starts
+
+),
+
+-- the change days, and the activity days before the first output day (the lookback of the
+-- rolling windows). The windows are RANGE frames over the day number, so the lookback needs
+-- only the days with activity: a run reads 90 days of activity before its first day, not a
+-- dense 90-day grid of every customer.
+change_days as (
+
+    select distinct
+        value_changes.customer_id,
+        value_changes.date,
+        value_changes.date >= output_starts.output_start as is_output_day
+    from value_changes
+    inner join output_starts
+        on value_changes.customer_id = output_starts.customer_id
+    cross join bounds
+    where value_changes.date <= bounds.grid_end
+      and (value_changes.is_activity or value_changes.date >= output_starts.output_start)
+
+),
+
+days as (
+
+    select
+        change_days.customer_id,
+        change_days.date,
+        change_days.is_output_day,
+        {{- activity_columns }}
+    from change_days
+    left join activity_days
+        on change_days.customer_id = activity_days.customer_id
+        and change_days.date = activity_days.date
+
+),
+
+numbered_days as (
+
+    select
+        days.*,
+        {{ epoch_days('days.date') }} as day_number
+    from days
+
+),
+
+-- (3) rolling windows (days before the row's day number) and running totals
 rolling as (
 
     select
         customer_id,
         date as change_date,
-        lead(date) over (partition by customer_id order by date, is_activity) as next_row_date,
-        date >= output_start as is_output_day,
-        {%- for name, _, _ in rolling_sums %}
-        sum({{ name }}) over running as {{ name }},
+        lead(date) over (partition by customer_id order by day_number) as next_change_date,
+        is_output_day,
+        {%- for name, column, days in rolling_sums %}
+        sum({{ column }}) over last_{{ days }}_days as {{ name }},
         {%- endfor %}
         {%- for name, aggregate in running_totals %}
         {{ aggregate }} over running as {{ name }},
         {%- endfor %}
         sum(subscriptions_started - subscriptions_cancelled) over running
             - (subscriptions_started - subscriptions_cancelled) as active_subscriptions_change_at_day_start
-    from change_rows
-    window running as (
-        partition by customer_id order by date, is_activity rows between unbounded preceding and current row
-    )
+    from numbered_days
+    window
+        last_30_days as (partition by customer_id order by day_number range between {{ short_window_days - 1 }} preceding and current row),
+        last_90_days as (partition by customer_id order by day_number range between {{ lookback_days - 1 }} preceding and current row),
+        running as (partition by customer_id order by day_number rows between unbounded preceding and current row)
 
 ),
 
@@ -498,20 +458,19 @@ output_rows as (
 
 {%- else %}
 
--- the output change days (a day's last row), each with the offset of the last day its values
--- hold: the day before the next change day, or the grid's end
+-- the output change days, each with the offset of the last day its values hold: the day
+-- before the next change day, or the grid's end
 held_states as (
 
     select
         states.*,
         {{ dbt.datediff(
             'states.change_date',
-            'coalesce(cast(' ~ dbt.dateadd('day', -1, 'states.next_row_date') ~ ' as date), bounds.grid_end)',
+            'coalesce(cast(' ~ dbt.dateadd('day', -1, 'states.next_change_date') ~ ' as date), bounds.grid_end)',
             'day') }} as last_day_offset
     from states
     cross join bounds
     where states.is_output_day
-      and (states.next_row_date is null or states.next_row_date > states.change_date)
 
 ),
 
