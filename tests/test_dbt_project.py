@@ -121,6 +121,7 @@ def test_selectors_and_identity_source_for_the_orchestrator(manifest):
 def test_unit_tests_cover_scores_normalisation_and_versions(manifest):
     tested = {u["model"] for u in manifest["unit_tests"].values()}
     assert {
+        "int_customer_metric_states",
         "customer_daily_metrics",
         "cx_kpis_daily",
         "stg_marketing__contacts",

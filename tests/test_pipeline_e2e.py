@@ -428,6 +428,8 @@ def _external_resources(page: str) -> list[str]:
 # Outputs that are logs by design (a row per run) or per-load timestamps are not compared.
 NOT_COMPARED_SCHEMAS = ("quality", "main")
 NOT_COMPARED_COLUMNS = ("loaded_at", "dbt_updated_at", "checked_at", "scored_at")
+# Working tables that hold the last run's window only (dbt tag run_window), whatever it was.
+NOT_COMPARED_TABLES = ("intermediate.int_customer_metric_states",)
 
 
 DBT_SCRATCH = ("__dbt_backup", "__dbt_tmp")
@@ -442,8 +444,8 @@ def _dbt_scratch_tables(warehouse) -> list[str]:
 def _every_output(warehouse) -> dict[str, tuple]:
     """Row count and order-independent hash of every table the pipeline writes (raw, identity,
     intermediate, marts, features), load timestamps excluded. dbt's scratch tables (the
-    previous version of a table, kept until just after the commit that replaced it) are not
-    outputs."""
+    previous version of a table, kept until just after the commit that replaced it) and the
+    working tables are not outputs."""
     out = {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
@@ -452,7 +454,7 @@ def _every_output(warehouse) -> dict[str, tuple]:
             [list(NOT_COMPARED_SCHEMAS)],
         ).fetchall()
         for schema, table in tables:
-            if table.endswith(DBT_SCRATCH):
+            if table.endswith(DBT_SCRATCH) or f"{schema}.{table}" in NOT_COMPARED_TABLES:
                 continue
             cols = [r[0] for r in con.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()]
             keep = ", ".join(f'"{c}"' for c in cols if not c.endswith(NOT_COMPARED_COLUMNS))
