@@ -1,9 +1,6 @@
 {{
     config(
-        schema='intermediate',
-        materialized='table',
         tags=['run_window'],
-        contract={'enforced': false},
         pre_hook=["{{ hash_join_inputs_as_written() if window_days() > 1 }}", "{{ write_in_any_order() }}"],
         post_hook=["{{ hash_join_inputs_as_written(enabled=false) }}", "{{ write_in_any_order(enabled=false) }}"],
     )
